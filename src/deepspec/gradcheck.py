@@ -1,0 +1,98 @@
+"""Numerical gradient checking.   notes §2.3.3-2.3.4
+
+The notes' two-sided difference d(theta)_approx[i] = (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps),
+compared with backprop's gradient by difference = ||grad - approx||_2 / (||grad||_2 + ||approx||_2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .tensor import Tensor, no_grad
+
+
+@dataclass
+class GradcheckResult:
+    """The notes' difference over all inputs, and per input."""
+
+    difference: float
+    per_input: list = field(default_factory=list)
+    worst: list = field(default_factory=list)  # (input index, element index, |grad - approx|)
+
+    def __float__(self) -> float:
+        return self.difference
+
+    def __lt__(self, other) -> bool:
+        return self.difference < other
+
+    def __le__(self, other) -> bool:
+        return self.difference <= other
+
+    def __gt__(self, other) -> bool:
+        return self.difference > other
+
+    def __ge__(self, other) -> bool:
+        return self.difference >= other
+
+
+def relative_difference(grad, approx) -> float:
+    """||grad - approx|| / (||grad|| + ||approx||), 0 when both are zero.   notes §2.3.3"""
+    grad, approx = np.ravel(grad), np.ravel(approx)
+    denominator = np.linalg.norm(grad) + np.linalg.norm(approx)
+    if denominator == 0:
+        return 0.0
+    return float(np.linalg.norm(grad - approx) / denominator)
+
+
+def gradcheck(fn, inputs, *, eps: float = 1e-6, seed: int = 0, wrt=None,
+              n_worst: int = 5) -> GradcheckResult:
+    """Compare backprop with central differences for ``fn(*tensors)``, in float64.
+
+    ``inputs`` are arrays (or Tensors, whose data is used); each becomes a float64 Tensor
+    that requires grad. The output of any shape is projected on a fixed random direction, so
+    the checked scalar is J = sum(fn(...) * direction). ``wrt`` lists the input indices to
+    check (default: all floating inputs). Returns a ``GradcheckResult`` that compares like a
+    float: ``assert gradcheck(f, [x]) < 1e-7``.
+    """
+    if isinstance(inputs, (np.ndarray, Tensor)):
+        inputs = [inputs]
+    arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+              for x in inputs]
+    wrt = list(range(len(arrays))) if wrt is None else list(wrt)
+    tensors = [Tensor(a, requires_grad=(i in wrt), dtype=np.float64)
+               for i, a in enumerate(arrays)]
+    out = fn(*tensors)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn should return a Tensor, got {type(out).__name__}")
+    direction = np.random.default_rng(seed).standard_normal(out.shape)
+    (out * direction).sum().backward()
+
+    def J() -> float:
+        with no_grad():
+            return float((fn(*tensors).data * direction).sum())
+
+    per_input, worst, all_grad, all_approx = [], [], [], []
+    for i in wrt:
+        x = tensors[i]
+        approx = np.zeros_like(x.data)
+        for idx in np.ndindex(x.data.shape):
+            saved = x.data[idx]
+            x.data[idx] = saved + eps
+            j_plus = J()
+            x.data[idx] = saved - eps
+            j_minus = J()
+            x.data[idx] = saved
+            approx[idx] = (j_plus - j_minus) / (2 * eps)
+        grad = np.zeros_like(x.data) if x.grad is None else x.grad
+        per_input.append(relative_difference(grad, approx))
+        err = np.abs(grad - approx)
+        for flat in np.argsort(err, axis=None)[::-1][:n_worst]:
+            worst.append((i, np.unravel_index(flat, err.shape), float(err.flat[flat])))
+        all_grad.append(grad.ravel())
+        all_approx.append(approx.ravel())
+    worst.sort(key=lambda w: -w[2])
+    difference = relative_difference(np.concatenate(all_grad or [np.zeros(0)]),
+                                      np.concatenate(all_approx or [np.zeros(0)]))
+    return GradcheckResult(difference, per_input, worst[:n_worst])

@@ -1,0 +1,5 @@
+"""The model zoo."""
+
+from .mlp import mlp
+
+__all__ = ["mlp"]

@@ -1,0 +1,43 @@
+"""Differentiable primitives, forward and backward side by side (``deepspec.functional``)."""
+
+from .activations import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .basic import (
+    abs,
+    add,
+    clip,
+    concat,
+    div,
+    exp,
+    getitem,
+    linear,
+    log,
+    matmul,
+    max,
+    mean,
+    mul,
+    neg,
+    pow,
+    reshape,
+    sqrt,
+    stack,
+    sub,
+    sum,
+    transpose,
+    where,
+)
+from .dropout import dropout
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    mse,
+    softmax_cross_entropy,
+)
+from .norm import batch_norm
+
+__all__ = [
+    "abs", "add", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "clip", "concat", "div", "dropout", "exp", "getitem", "leaky_relu", "linear", "log",
+    "log_softmax", "matmul", "max", "mean", "mse", "mul", "neg", "pow", "relu", "reshape",
+    "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "stack", "sub", "sum", "tanh",
+    "transpose", "where",
+]

@@ -1,0 +1,162 @@
+"""Cost functions with closed-form gradients.   notes §1.2.2 (cross-entropy), §2.7.2 (softmax)
+
+Each takes ``reduction="mean"`` (the notes' cost J, averaged over examples), ``"sum"`` or
+``"none"`` (one loss per example).
+"""
+
+from __future__ import annotations
+
+from ..backend import xp
+from ..tensor import Function, Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(losses, reduction):
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def _scale(dJ, shape, count, reduction):
+    """The upstream gradient per example: dJ / m for the mean, dJ for the sum or none."""
+    if reduction == "none":
+        return dJ
+    return dJ / count if reduction == "mean" else dJ
+
+
+def _check_reduction(op: str, reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction should be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _labels(op: str, labels, Z_shape: tuple, dtype):
+    """Integer class ids of shape Z.shape[:-1], or one-hot / soft targets of shape Z.shape."""
+    Y = labels.data if isinstance(labels, Tensor) else xp.asarray(labels)
+    if Y.shape == Z_shape:
+        return Y.astype(dtype, copy=False), True
+    if Y.shape != Z_shape[:-1]:
+        raise ValueError(f"{op}: labels should have shape {Z_shape[:-1]} (class ids) or "
+                         f"{Z_shape} (one-hot), got {Y.shape}")
+    if Y.dtype.kind not in "iub":
+        if Y.dtype.kind == "f" and Y.size and xp.all(Y == xp.round(Y)):
+            Y = Y.astype(xp.int64)
+        else:
+            raise TypeError(f"{op}: class-id labels should be integers, got dtype {Y.dtype}")
+    n_classes = Z_shape[-1]
+    if Y.size and (Y.min() < 0 or Y.max() >= n_classes):
+        raise ValueError(f"{op}: labels should be in [0, {n_classes - 1}], "
+                         f"got values in [{Y.min()}, {Y.max()}]")
+    return Y, False
+
+
+class SoftmaxCrossEntropy(Function):
+    """J = -(1/m) sum_i sum_k Y_ik log softmax(Z_i)_k;  dZ = (A - Y) / m.   notes §2.7.2
+
+    Shapes: Z (..., C) logits; labels (...) class ids or (..., C) one-hot -> J ().
+    """
+
+    def forward(self, Z, *, labels, reduction):
+        Y, one_hot = _labels("softmax_cross_entropy", labels, Z.shape, Z.dtype)
+        shifted = Z - Z.max(axis=-1, keepdims=True)  # log-sum-exp trick
+        log_A = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+        if one_hot:
+            losses = -(Y * log_A).sum(axis=-1)
+        else:
+            losses = -xp.take_along_axis(log_A, Y[..., None], axis=-1)[..., 0]
+        self.A, self.Y, self.one_hot, self.reduction = xp.exp(log_A), Y, one_hot, reduction
+        self.count = max(1, losses.size)
+        return _reduce(losses, reduction)
+
+    def backward(self, dJ):
+        dZ = self.A.copy()
+        if self.one_hot:
+            dZ -= self.Y
+        else:
+            xp.put_along_axis(dZ, self.Y[..., None],
+                              xp.take_along_axis(dZ, self.Y[..., None], axis=-1) - 1, axis=-1)
+        g = _scale(dJ, dZ.shape, self.count, self.reduction)
+        return dZ * (g[..., None] if self.reduction == "none" else g)
+
+
+class BinaryCrossEntropy(Function):
+    """J = -(1/m) sum [Y log A + (1 - Y) log(1 - A)] on probabilities A.   notes §1.2.2
+
+    A is clipped to [epsilon, 1 - epsilon] so log never sees 0; the gradient is the
+    closed form dA = (A - Y) / (A (1 - A)) at the clipped A.
+    """
+
+    def forward(self, A, *, Y, reduction, epsilon):
+        A_c = xp.clip(A, epsilon, 1 - epsilon)
+        losses = -(Y * xp.log(A_c) + (1 - Y) * xp.log1p(-A_c))
+        self.A_c, self.Y, self.reduction, self.count = A_c, Y, reduction, max(1, A.size)
+        return _reduce(losses, reduction)
+
+    def backward(self, dJ):
+        A = self.A_c
+        return (A - self.Y) / (A * (1 - A)) * _scale(dJ, A.shape, self.count, self.reduction)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """J = mean[max(Z, 0) - Z Y + log(1 + e^-|Z|)] = BCE(sigmoid(Z), Y);  dZ = (sigmoid(Z) - Y) / m."""
+
+    def forward(self, Z, *, Y, reduction):
+        losses = xp.maximum(Z, 0) - Z * Y + xp.log1p(xp.exp(-xp.abs(Z)))
+        self.Z, self.Y, self.reduction, self.count = Z, Y, reduction, max(1, Z.size)
+        return _reduce(losses, reduction)
+
+    def backward(self, dJ):
+        with xp.errstate(over="ignore"):
+            A = 1 / (1 + xp.exp(-self.Z))
+        return (A - self.Y) * _scale(dJ, A.shape, self.count, self.reduction)
+
+
+class MeanSquaredError(Function):
+    """J = (1/N) sum (A - Y)^2 over all N elements;  dA = 2 (A - Y) / N."""
+
+    def forward(self, A, *, Y, reduction):
+        self.diff, self.reduction, self.count = A - Y, reduction, max(1, A.size)
+        return _reduce(self.diff * self.diff, reduction)
+
+    def backward(self, dJ):
+        return 2 * self.diff * _scale(dJ, self.diff.shape, self.count, self.reduction)
+
+
+def _targets(op: str, Y, A: Tensor):
+    Y = Y.data if isinstance(Y, Tensor) else xp.asarray(Y)
+    if Y.shape != A.shape:
+        raise ValueError(f"{op}: targets Y should have the predictions' shape {A.shape}, "
+                         f"got {Y.shape} (reshape one of them; nothing is broadcast)")
+    return Y.astype(A.dtype, copy=False)
+
+
+def softmax_cross_entropy(Z: Tensor, labels, *, reduction: str = "mean") -> Tensor:
+    """Cross-entropy of softmax(Z) against class ids or one-hot labels (fused, stable)."""
+    _check_reduction("softmax_cross_entropy", reduction)
+    if Z.ndim == 0:
+        raise ValueError("softmax_cross_entropy: Z should be (m, C) logits, got a scalar")
+    return SoftmaxCrossEntropy.apply(Z, labels=labels, reduction=reduction)
+
+
+def binary_cross_entropy(A: Tensor, Y, *, reduction: str = "mean",
+                         epsilon: float = 1e-12) -> Tensor:
+    """Binary cross-entropy of probabilities A (after a sigmoid) against 0/1 targets Y."""
+    _check_reduction("binary_cross_entropy", reduction)
+    Y = _targets("binary_cross_entropy", Y, A)
+    return BinaryCrossEntropy.apply(A, Y=Y, reduction=reduction, epsilon=epsilon)
+
+
+def binary_cross_entropy_with_logits(Z: Tensor, Y, *, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of sigmoid(Z) against Y, computed from the logits Z (stable)."""
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    Y = _targets("binary_cross_entropy_with_logits", Y, Z)
+    return BinaryCrossEntropyWithLogits.apply(Z, Y=Y, reduction=reduction)
+
+
+def mse(A: Tensor, Y, *, reduction: str = "mean") -> Tensor:
+    """Mean squared error over all elements."""
+    _check_reduction("mse", reduction)
+    Y = _targets("mse", Y, A)
+    return MeanSquaredError.apply(A, Y=Y, reduction=reduction)
