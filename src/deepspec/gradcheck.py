@@ -96,3 +96,69 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, seed: int = 0, wrt=None,
     difference = relative_difference(np.concatenate(all_grad or [np.zeros(0)]),
                                       np.concatenate(all_approx or [np.zeros(0)]))
     return GradcheckResult(difference, per_input, worst[:n_worst])
+
+
+def gradient_check(model, X, Y, loss, *, lambd: float = 0.0, eps: float = 1e-7,
+                   n_worst: int = 5) -> GradcheckResult:
+    """The notes' gradient check of a whole model on (X, Y).   notes §2.3.4
+
+    Every parameter is nudged by +-eps in turn (the vectorized theta) and the two-sided
+    difference of the cost J = loss(model(X), Y) (+ the L2 term lambd/(2m) ||W||^2 if
+    ``lambd``) is compared with backprop's d(theta). It runs in float64 on a copy of the
+    model (the model itself is untouched). It refuses a model with active dropout: the
+    random masks make J a different function on every evaluation (the notes: turn dropout
+    off, check, turn it back on). ``worst`` names the parameters that disagree most.
+    """
+    import copy
+
+    from .nn.layers import Dropout
+    from .ops.losses import get as get_loss
+    from .optim.regularization import l2_penalty
+
+    for module in model.modules():
+        if isinstance(module, Dropout) and module.training and module.keep_prob < 1:
+            raise RuntimeError(
+                "gradient_check: the model has active dropout (keep_prob="
+                f"{module.keep_prob}); its random masks change J on every evaluation, so "
+                "the check cannot work. Call model.eval() or use keep_prob=1 for the check"
+            )
+    loss_fn = get_loss(loss)
+    checked = copy.deepcopy(model).astype(np.float64)
+    X = Tensor(np.asarray(X.data if isinstance(X, Tensor) else X, dtype=np.float64))
+    Y = Y.data if isinstance(Y, Tensor) else np.asarray(Y)
+    if Y.dtype.kind == "f":
+        Y = Y.astype(np.float64)
+    m = X.shape[0]
+    named = [(n, p) for n, p in checked.named_parameters() if p.requires_grad]
+
+    def cost() -> Tensor:
+        J = loss_fn(checked(X), Y)
+        if lambd:
+            J = J + l2_penalty(checked, lambd, m)
+        return J
+
+    checked.zero_grad()
+    cost().backward()
+    grads = [np.zeros_like(p.data) if p.grad is None else p.grad.copy() for _, p in named]
+    approx = [np.zeros_like(p.data) for _, p in named]
+    with no_grad():
+        for (_, p), a in zip(named, approx):
+            flat, out = p.data.reshape(-1), a.reshape(-1)
+            for i in range(flat.size):
+                saved = flat[i]
+                flat[i] = saved + eps
+                j_plus = float(cost().data)
+                flat[i] = saved - eps
+                j_minus = float(cost().data)
+                flat[i] = saved
+                out[i] = (j_plus - j_minus) / (2 * eps)
+    per_param = [relative_difference(g, a) for g, a in zip(grads, approx)]
+    worst = []
+    for (name, _), g, a in zip(named, grads, approx):
+        err = np.abs(g - a)
+        for flat in np.argsort(err, axis=None)[::-1][:n_worst]:
+            worst.append((name, np.unravel_index(flat, err.shape), float(err.flat[flat])))
+    worst.sort(key=lambda w: -w[2])
+    difference = relative_difference(np.concatenate([g.ravel() for g in grads]),
+                                     np.concatenate([a.ravel() for a in approx]))
+    return GradcheckResult(difference, per_param, worst[:n_worst])

@@ -160,3 +160,21 @@ def mse(A: Tensor, Y, *, reduction: str = "mean") -> Tensor:
     _check_reduction("mse", reduction)
     Y = _targets("mse", Y, A)
     return MeanSquaredError.apply(A, Y=Y, reduction=reduction)
+
+
+LOSSES = {
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "binary_cross_entropy": binary_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "mse": mse,
+}
+
+
+def get(loss):
+    """A loss function from its name (or a callable ``(output, Y) -> cost``, returned as is)."""
+    if callable(loss):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"loss: unknown loss {loss!r}; choose one of {sorted(LOSSES)} "
+                         f"or pass a callable(output, Y) -> scalar Tensor")
+    return LOSSES[loss]
