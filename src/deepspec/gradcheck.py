@@ -1,7 +1,9 @@
 """Numerical gradient checking.   notes §2.3.3-2.3.4
 
-The notes' two-sided difference d(theta)_approx[i] = (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps),
-compared with backprop's gradient by difference = ||grad - approx||_2 / (||grad||_2 + ||approx||_2).
+The notes' two-sided difference
+    d(theta)_approx[i] = (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps),
+compared with backprop's gradient by
+    difference = ||grad - approx||_2 / (||grad||_2 + ||approx||_2).
 """
 
 from __future__ import annotations
@@ -50,19 +52,20 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, seed: int = 0, wrt=None,
               n_worst: int = 5) -> GradcheckResult:
     """Compare backprop with central differences for ``fn(*tensors)``, in float64.
 
-    ``inputs`` are arrays (or Tensors, whose data is used); each becomes a float64 Tensor
-    that requires grad. The output of any shape is projected on a fixed random direction, so
-    the checked scalar is J = sum(fn(...) * direction). ``wrt`` lists the input indices to
-    check (default: all floating inputs). Returns a ``GradcheckResult`` that compares like a
-    float: ``assert gradcheck(f, [x]) < 1e-7``.
+    ``inputs`` are arrays (or Tensors, whose data is used); each floating one becomes a
+    float64 Tensor, and integer or boolean ones (class ids, masks) are passed to ``fn`` as
+    they are unless ``wrt`` names them. The output of any shape is projected on a fixed random
+    direction, so the checked scalar is J = sum(fn(...) * direction). ``wrt`` lists the input
+    indices to check (default: all floating inputs). Returns a ``GradcheckResult`` that
+    compares like a float: ``assert gradcheck(f, [x]) < 1e-7``.
     """
     if isinstance(inputs, (np.ndarray, Tensor)):
         inputs = [inputs]
-    arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
-              for x in inputs]
-    wrt = list(range(len(arrays))) if wrt is None else list(wrt)
-    tensors = [Tensor(a, requires_grad=(i in wrt), dtype=np.float64)
-               for i, a in enumerate(arrays)]
+    arrays = [np.asarray(x.data if isinstance(x, Tensor) else x) for x in inputs]
+    floating = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+    wrt = floating if wrt is None else list(wrt)
+    tensors = [Tensor(np.array(a, dtype=np.float64), requires_grad=(i in wrt))
+               if i in wrt or i in floating else a for i, a in enumerate(arrays)]
     out = fn(*tensors)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn should return a Tensor, got {type(out).__name__}")

@@ -42,15 +42,23 @@ def random(shape, *, scale: float = 0.01, seed=None, dtype=None):
     return _cast(rng(seed).standard_normal(tuple(shape)) * scale, dtype)
 
 
+def _fan_in(name: str, shape) -> int:
+    fan_in, _ = fans(shape)
+    if fan_in <= 0:
+        raise ValueError(f"init.{name}: fan_in should be positive, got {fan_in} "
+                         f"for shape {tuple(shape)}")
+    return fan_in
+
+
 def xavier(shape, *, seed=None, dtype=None):
     """W = randn(shape) * sqrt(1 / n[l-1]), for tanh.   notes §2.3.2"""
-    fan_in, _ = fans(shape)
+    fan_in = _fan_in("xavier", shape)
     return _cast(rng(seed).standard_normal(tuple(shape)) * math.sqrt(1.0 / fan_in), dtype)
 
 
 def he(shape, *, seed=None, dtype=None):
     """W = randn(shape) * sqrt(2 / n[l-1]), for ReLU.   notes §2.3.2"""
-    fan_in, _ = fans(shape)
+    fan_in = _fan_in("he", shape)
     return _cast(rng(seed).standard_normal(tuple(shape)) * math.sqrt(2.0 / fan_in), dtype)
 
 

@@ -10,14 +10,22 @@ calls; the graph itself is freed after backward.
 from __future__ import annotations
 
 import contextlib
+import itertools
+from operator import attrgetter
 
 from .backend import get_default_dtype, xp
 
 _grad_enabled = True
+_sequence = itertools.count()
+_by_sequence = attrgetter("seq")
+_ndarray = xp.ndarray
 
 
 class no_grad(contextlib.ContextDecorator):
     """Record nothing inside: ``with deepspec.no_grad(): ...`` (also usable as a decorator)."""
+
+    def _recreate_cm(self):  # a fresh instance per decorated call, so recursive calls nest
+        return type(self)()
 
     def __enter__(self) -> None:
         global _grad_enabled
@@ -50,7 +58,10 @@ class Function:
     """
 
     needs_grad: tuple = ()
-    parents: tuple = ()
+    parents: tuple | None = ()  # None once a backward() has freed this node
+    seq: int = 0
+    _dout = None  # the gradient of the output, accumulated during backward()
+    _seen = None
 
     def forward(self, *arrays, **settings):
         raise NotImplementedError(f"{type(self).__name__} defines no forward")
@@ -61,22 +72,17 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **settings) -> Tensor:
         fn = cls()
-        if _grad_enabled:
-            needs = tuple(t.requires_grad for t in inputs)
-            if True in needs:
-                fn.needs_grad = needs
-                out = fn.forward(*[t.data for t in inputs], **settings)
-                fn.parents = inputs
-                return Tensor._from_op(out, fn)
         out = fn.forward(*[t.data for t in inputs], **settings)
+        if type(out) is not _ndarray:  # NumPy reductions return scalars: keep 0-d arrays
+            out = xp.asarray(out)
+        if _grad_enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    fn.needs_grad = tuple([t.requires_grad for t in inputs])
+                    fn.parents = inputs
+                    fn.seq = next(_sequence)  # creation order is a topological order
+                    return Tensor._from_op(out, fn)
         return Tensor._from_op(out, None)
-
-
-class _Freed:
-    """Marks a tensor whose graph was freed by a previous backward()."""
-
-
-_FREED = _Freed()
 
 
 def _as_array(data, dtype=None):
@@ -148,7 +154,7 @@ class Tensor:
         return Tensor._from_op(self.data, None)
 
     def requires_grad_(self, flag: bool = True) -> Tensor:
-        if self._ctx is not None and not isinstance(self._ctx, _Freed):
+        if self._ctx is not None:
             raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad")
         self.requires_grad = bool(flag)
         return self
@@ -168,11 +174,8 @@ class Tensor:
         one-element tensor (a cost), where it is 1. The graph is freed afterwards unless
         ``retain_graph=True``.
         """
-        if isinstance(self._ctx, _Freed):
-            raise RuntimeError(
-                "backward: the graph behind this tensor was already freed by an earlier "
-                "backward(); pass retain_graph=True to the first call to backward twice"
-            )
+        if self._ctx is not None and self._ctx.parents is None:
+            raise RuntimeError(_FREED_MESSAGE)
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad (no input had requires_grad=True, "
@@ -184,7 +187,7 @@ class Tensor:
                     f"backward: grad can be omitted only for a one-element tensor, "
                     f"got shape {self.data.shape}; pass a gradient of that shape"
                 )
-            grad = xp.ones_like(self.data)
+            grad = xp.ones(self.data.shape, dtype=self.data.dtype)
         else:
             grad = _as_array(grad, self.data.dtype)
             if grad.shape != self.data.shape:
@@ -192,37 +195,33 @@ class Tensor:
                     f"backward: grad should have shape {self.data.shape}, got {grad.shape}"
                 )
 
-        order = _topological_order(self)
-        grads = {id(self): grad}
-        for node in order:
-            g = grads.pop(id(node), None)
-            fn = node._ctx
-            if g is None:
-                continue
-            if fn is None:  # a leaf
-                if g.dtype != node.data.dtype:
-                    g = g.astype(node.data.dtype)
-                if node.grad is not None:
-                    node.grad = node.grad + g
-                elif g.flags.writeable and g.base is None:
-                    node.grad = g
-                else:  # a view of another gradient or a broadcast: give the leaf its own
-                    node.grad = g.copy()
-                continue
-            in_grads = fn.backward(g)
-            if type(in_grads) is not tuple:
-                in_grads = (in_grads,)
-            for parent, pg, need in zip(fn.parents, in_grads, fn.needs_grad):
-                if not need or pg is None:
-                    continue
-                if pg.shape != parent.data.shape:
-                    pg = _unbroadcast(pg, parent.data.shape, type(fn).__name__)
-                key = id(parent)
-                prev = grads.get(key)
-                grads[key] = pg if prev is None else prev + pg
+        owned = {id(grad)}  # arrays the caller or a leaf holds: a leaf never shares them
+        fn = self._ctx
+        if fn is None:  # a leaf: d(self)/d(self) = 1
+            _accumulate(self, grad, owned)
+            return
+        fn._dout = grad
+        for f in _graph(fn):
+            g = f._dout
+            f._dout = None
+            if g is not None:
+                in_grads = f.backward(g)
+                if type(in_grads) is not tuple:
+                    in_grads = (in_grads,)
+                for parent, pg, need in zip(f.parents, in_grads, f.needs_grad):
+                    if pg is None or not need:
+                        continue
+                    if pg.shape != parent.data.shape:
+                        pg = _unbroadcast(pg, parent.data.shape, type(f).__name__)
+                    pf = parent._ctx
+                    if pf is None:
+                        _accumulate(parent, pg, owned)
+                    else:
+                        d = pf._dout
+                        pf._dout = pg if d is None else d + pg
             if not retain_graph:
-                node._ctx = _FREED
-                fn.parents = ()
+                vars(f).clear()  # drop the arrays saved for backward
+                f.parents = None
 
     # ---- operators (defined in ops.basic, bound here so the class stays readable) ---------
     def __neg__(self):
@@ -325,30 +324,44 @@ def _data(x):
     return x.data if isinstance(x, Tensor) else x
 
 
-def _topological_order(root: Tensor) -> list:
-    """Tensors reachable from root, each after every tensor that depends on it (root first)."""
-    order, seen = [], {id(root)}
-    stack = [(root, False)]
+_FREED_MESSAGE = ("backward: the graph behind this tensor was already freed by an earlier "
+                  "backward(); pass retain_graph=True to the first call to backward twice")
+
+
+def _graph(root: Function, _seq=_by_sequence) -> list:
+    """Every Function reachable from root, latest first (a reverse topological order)."""
+    token = object()
+    root._seen = token
+    order, stack = [root], [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        stack.append((node, True))
-        fn = node._ctx
-        if fn is None:
-            continue
-        if isinstance(fn, _Freed):
-            raise RuntimeError(
-                "backward: part of this graph was already freed by an earlier backward(); "
-                "pass retain_graph=True to the first call to backward twice"
-            )
-        for parent, need in zip(fn.parents, fn.needs_grad):
-            if need and id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append((parent, False))
-    order.reverse()
+        for parent in stack.pop().parents:
+            f = parent._ctx
+            if f is not None and f._seen is not token:
+                if f.parents is None:
+                    raise RuntimeError(_FREED_MESSAGE)
+                f._seen = token
+                order.append(f)
+                stack.append(f)
+    order.sort(key=_seq, reverse=True)
     return order
+
+
+def _accumulate(leaf: Tensor, g, owned: set) -> None:
+    """Add g into a leaf's .grad, which is always its own writeable array of the leaf's dtype.
+
+    ``owned`` holds the ids of arrays already given to a leaf (or the caller's ``grad``): Add
+    hands the same dout to both inputs, and two leaves must not share one ``.grad``.
+    """
+    if g.dtype != leaf.data.dtype:
+        g = g.astype(leaf.data.dtype)
+    if leaf.grad is not None:
+        g = leaf.grad + g
+        leaf.grad = g if type(g) is _ndarray else xp.asarray(g)  # 0-d sums are scalars
+    elif g.flags.writeable and g.base is None and id(g) not in owned:
+        leaf.grad = g
+        owned.add(id(g))
+    else:  # a view, a broadcast, a scalar or an array a leaf holds: give the leaf its own
+        leaf.grad = xp.array(g)
 
 
 def _unbroadcast(grad, shape: tuple, op: str):

@@ -31,6 +31,8 @@ def mlp(layer_dims, *, hidden: str = "relu", output: str | None = None, init: st
     if output not in _OUTPUTS:
         raise ValueError(f"mlp: output should be 'sigmoid', 'softmax', 'linear' or None, "
                          f"got {output!r}")
+    if not 0 < keep_prob <= 1:
+        raise ValueError(f"mlp: keep_prob should be in (0, 1], got {keep_prob}")
     rng = make_rng(seed)
     layers = []
     for n_prev, n in zip(dims[:-2], dims[1:-1]):

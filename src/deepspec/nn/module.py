@@ -108,7 +108,7 @@ class Module:
             p.grad = None
 
     def astype(self, dtype) -> Module:
-        """Convert every parameter and float buffer to ``dtype`` in place (e.g. float64 to check)."""
+        """Convert every parameter and float buffer to ``dtype`` in place (float64 to check)."""
         dtype = xp.dtype(dtype)
         for p in self.parameters():
             p.data = p.data.astype(dtype)
@@ -129,7 +129,7 @@ class Module:
         return state
 
     def load_state_dict(self, state: dict, strict: bool = True) -> None:
-        """Copy arrays into the parameters and buffers; name every missing, extra or mis-shaped key."""
+        """Copy arrays into parameters and buffers; name every missing, extra or mis-shaped key."""
         own_params = dict(self.named_parameters())
         own_buffers = dict(self.named_buffers())
         expected = set(own_params) | set(own_buffers)
@@ -192,6 +192,8 @@ class Module:
         for name, child in children:
             count = child.num_parameters()
             body = repr(child).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}" + (f"  # {count:,} params" if count else ""))
+            if count and "\n" not in body:  # a container's repr already ends with its count
+                body += f"  # {count:,} params"
+            lines.append(f"  ({name}): {body}")
         lines.append(f")  # {self.num_parameters():,} params")
         return "\n".join(lines)

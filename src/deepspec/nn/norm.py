@@ -45,9 +45,9 @@ class BatchNorm(Module):
         if self.training:
             axes = tuple(range(Z.ndim - 1))
             mu, var = Z.data.mean(axis=axes), Z.data.var(axis=axes)
-            beta = self.momentum
-            self.running_mean = beta * self.running_mean + (1 - beta) * mu
-            self.running_var = beta * self.running_var + (1 - beta) * var
+            beta, dtype = self.momentum, self.running_mean.dtype  # buffers keep the layer's dtype
+            self.running_mean = (beta * self.running_mean + (1 - beta) * mu).astype(dtype)
+            self.running_var = (beta * self.running_var + (1 - beta) * var).astype(dtype)
             self.steps += 1
             return batch_norm(Z, self.gamma, self.beta, mean=mu, var=var, eps=self.eps,
                               batch_stats=True)

@@ -132,7 +132,7 @@ class MatMul(Function):
 
 
 class Linear(Function):
-    """Z = A_prev @ W.T + b.   notes §1.3.1 (Z[l] = W[l] A[l-1] + b[l], batch-first), backward §1.3.2
+    """Z = A_prev @ W.T + b.   notes §1.3.1 (Z[l] = W[l] A[l-1] + b[l], batch-first), §1.3.2
 
     Shapes: A_prev (m, n_prev) or (..., n_prev), W (n, n_prev), b (n,) -> Z (m, n).
     """
@@ -147,14 +147,15 @@ class Linear(Function):
         self.A_prev, self.W = A_prev, W
         Z = A_prev @ W.T
         if b is not None:
-            expect_shape("linear", "b", b.shape, (n,))
+            if b.shape != (n,):
+                expect_shape("linear", "b", b.shape, (n,))
             Z += b
         return Z
 
     def backward(self, dZ):
         need_A, need_W = self.needs_grad[0], self.needs_grad[1]
         dA_prev = dZ @ self.W if need_A else None
-        if dZ.ndim > 2:  # fold leading axes into one batch axis
+        if dZ.ndim != 2:  # fold leading axes (or none, for 1-D A_prev) into one batch axis
             dZ2, A2 = dZ.reshape(-1, dZ.shape[-1]), self.A_prev.reshape(-1, self.W.shape[1])
         else:
             dZ2, A2 = dZ, self.A_prev
@@ -254,7 +255,8 @@ def _expand(dout, shape, axes, keepdims):
 
 class Sum(Function):
     def forward(self, a, *, axis, keepdims):
-        self.shape, self.axes, self.keepdims = a.shape, _normalize_axes(axis, a.ndim, "sum"), keepdims
+        self.shape, self.keepdims = a.shape, keepdims
+        self.axes = _normalize_axes(axis, a.ndim, "sum")
         return a.sum(axis=self.axes, keepdims=keepdims)
 
     def backward(self, dout):
@@ -263,11 +265,12 @@ class Sum(Function):
 
 class Mean(Function):
     def forward(self, a, *, axis, keepdims):
-        self.shape, self.axes, self.keepdims = a.shape, _normalize_axes(axis, a.ndim, "mean"), keepdims
+        self.shape, self.keepdims = a.shape, keepdims
+        self.axes = _normalize_axes(axis, a.ndim, "mean")
         if a.size == 0:
             raise ValueError(f"mean: cannot take the mean of an empty tensor of shape {a.shape}")
         self.count = builtins.max(1, int(xp.prod([a.shape[i] for i in self.axes])))
-        return a.mean(axis=self.axes, keepdims=keepdims)
+        return a.sum(axis=self.axes, keepdims=keepdims) * (1.0 / self.count)
 
     def backward(self, dout):
         g = _expand(dout, self.shape, self.axes, self.keepdims) / self.count

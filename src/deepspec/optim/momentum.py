@@ -16,8 +16,9 @@ class Momentum(Optimizer):
     """v_dW = beta v_dW + (1 - beta) dW;  W := W - alpha v_dW (v starts at zero).   notes §2.4.3
 
     The notes' form keeps the (1 - beta) factor. ``torch.optim.SGD(lr=alpha * (1 - beta),
-    momentum=beta)`` follows the same path except on the first step (it seeds its buffer
-    with the raw gradient instead of (1 - beta) dW).
+    momentum=beta)`` takes the same steps: its buffer, seeded with the raw first dW, is
+    v / (1 - beta). ``SGD(lr=alpha, momentum=beta, dampening=beta)`` differs (its seed dW is
+    not damped to (1 - beta) dW).
     """
 
     state_names = ("v",)

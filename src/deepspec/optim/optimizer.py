@@ -7,7 +7,9 @@ from ..tensor import Tensor
 
 
 def as_parameter_list(params, owner: str) -> list:
-    """A list of Tensors from a Module, a list of Tensors or a generator of them."""
+    """A list of Tensors from a Module, a list of Tensors, a generator of them or one Tensor."""
+    if isinstance(params, Tensor):  # one parameter; list(tensor) would iterate over its rows
+        params = [params]
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
     params = list(params)
@@ -71,8 +73,15 @@ class Optimizer:
 
     def load_state_dict(self, state: dict) -> None:
         name = type(self).__name__
-        if state.get("type") != name:
-            raise ValueError(f"{name}.load_state_dict: state is for {state.get('type')!r}")
+        if not isinstance(state, dict):
+            raise TypeError(f"{name}.load_state_dict: state should be a dict from "
+                            f"state_dict(), got {type(state).__name__}")
+        missing = [k for k in ("type", "hyper", "t", "state") if k not in state]
+        if missing:
+            raise ValueError(f"{name}.load_state_dict: state is missing {missing}")
+        if state["type"] != name:
+            raise ValueError(f"{name}.load_state_dict: state should be for {name!r}, "
+                             f"got {state['type']!r}")
         for key in self.state_names:
             arrays = state["state"].get(key)
             if arrays is None or len(arrays) != len(self.params):

@@ -26,7 +26,7 @@ def l2_penalty(params, lambd: float, m: int) -> Tensor:
     ``params``: a Module or parameters; only those with >= 2 axes (weights) count.
     Add it to the cost before ``backward()``: ``J = cross_entropy + l2_penalty(model, 0.7, m)``.
     """
-    if lambd < 0:
+    if not lambd >= 0:  # written so NaN fails too
         raise ValueError(f"l2_penalty: lambd should be >= 0, got {lambd}")
     if int(m) <= 0:
         raise ValueError(f"l2_penalty: m (examples) should be > 0, got {m}")

@@ -24,7 +24,7 @@ def _check_epoch(name: str, epoch) -> None:
 def inverse_time(alpha0: float, decay_rate: float):
     """alpha = alpha0 / (1 + decay_rate * epoch)."""
     _check_alpha0("inverse_time", alpha0)
-    if decay_rate < 0:
+    if not decay_rate >= 0:  # written so NaN fails too
         raise ValueError(f"inverse_time: decay_rate should be >= 0, got {decay_rate}")
 
     def schedule(epoch: int) -> float:
@@ -37,7 +37,7 @@ def inverse_time(alpha0: float, decay_rate: float):
 def staircase(alpha0: float, decay_rate: float, interval: int = 1000):
     """alpha = alpha0 / (1 + decay_rate * floor(epoch / interval)) (the scheduled form)."""
     _check_alpha0("staircase", alpha0)
-    if decay_rate < 0 or interval < 1:
+    if not (decay_rate >= 0 and interval >= 1):
         raise ValueError(f"staircase: decay_rate should be >= 0 and interval >= 1, got "
                          f"{decay_rate}, {interval}")
 
@@ -62,7 +62,7 @@ def exponential(alpha0: float, base: float = 0.95):
 
 
 def inverse_sqrt(alpha0: float, k: float = 1.0):
-    """alpha = k / sqrt(epoch_num) * alpha0, with epoch_num = epoch + 1 (so the first is k alpha0)."""
+    """alpha = k / sqrt(epoch_num) * alpha0, epoch_num = epoch + 1 (so the first is k alpha0)."""
     _check_alpha0("inverse_sqrt", alpha0)
     if not k > 0:
         raise ValueError(f"inverse_sqrt: k should be > 0, got {k}")
@@ -82,7 +82,7 @@ def piecewise_constant(boundaries, values):
                          f"{len(boundaries) + 1} entries, got {len(values)}")
     if any(b2 <= b1 for b1, b2 in zip(boundaries, boundaries[1:])):
         raise ValueError(f"piecewise_constant: boundaries should increase, got {boundaries}")
-    if any(v <= 0 for v in values):
+    if not all(v > 0 for v in values):
         raise ValueError(f"piecewise_constant: values should be > 0, got {values}")
 
     def schedule(epoch: int) -> float:

@@ -1,0 +1,56 @@
+"""Shared benchmark helpers: timing, thread pinning, a results table."""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import time
+
+
+def pin_threads(n: int | None = None) -> int:
+    """Give NumPy's BLAS and PyTorch the same number of threads (default: all cores)."""
+    n = n or os.cpu_count() or 1
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(n)
+    except ImportError:  # BLAS keeps its own default (normally all cores)
+        pass
+    import torch
+
+    torch.set_num_threads(n)
+    return n
+
+
+def timed(fn, *, repeats: int, warmup: int = 1) -> list[float]:
+    """Wall times of ``repeats`` calls of fn() after ``warmup`` discarded calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def report(name: str, ours: list[float], theirs: list[float], target: float | None = None,
+           extra: str = "") -> dict:
+    """Print one line: medians, mins and the ratio ours / PyTorch."""
+    med_o, med_t = statistics.median(ours), statistics.median(theirs)
+    ratio = med_o / med_t
+    verdict = "" if target is None else ("  OK" if ratio <= target else f"  (target {target}x)")
+    print(f"{name:<10} deepspec {med_o:8.3f}s (min {min(ours):.3f})   "
+          f"pytorch {med_t:8.3f}s (min {min(theirs):.3f})   ratio {ratio:5.2f}x{verdict}{extra}")
+    return {"workload": name, "deepspec_s": med_o, "pytorch_s": med_t, "ratio": ratio}

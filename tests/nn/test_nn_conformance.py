@@ -1,0 +1,137 @@
+"""One conformance battery over every layer class (sklearn check_estimator, Keras run_layer_test).
+
+Each row builds a layer (float32) with a seed, names its input shape and the documented
+output shape. Adding a layer to ``deepspec.nn`` without a row here fails the coverage test.
+"""
+
+import numpy as np
+import pytest
+
+import deepspec as ds
+from deepspec import nn
+from deepspec.gradcheck import gradcheck
+
+LAYERS = {  # name: (build(seed), input shape, output shape)
+    "Dense": (lambda s: nn.Dense(3, 4, seed=s), (5, 3), (5, 4)),
+    "Dense_no_bias": (lambda s: nn.Dense(3, 4, bias=False, init="xavier", seed=s), (5, 3),
+                      (5, 4)),
+    "Dense_3d": (lambda s: nn.Dense(3, 2, init="glorot_uniform", seed=s), (2, 4, 3), (2, 4, 2)),
+    "ReLU": (lambda s: nn.ReLU(), (5, 3), (5, 3)),
+    "Sigmoid": (lambda s: nn.Sigmoid(), (5, 3), (5, 3)),
+    "Tanh": (lambda s: nn.Tanh(), (2, 3, 4), (2, 3, 4)),
+    "LeakyReLU": (lambda s: nn.LeakyReLU(0.2), (5, 3), (5, 3)),
+    "Softmax": (lambda s: nn.Softmax(axis=1), (2, 3, 4), (2, 3, 4)),
+    "Flatten": (lambda s: nn.Flatten(), (5, 2, 3, 4), (5, 24)),
+    "Dropout": (lambda s: nn.Dropout(0.7, seed=s), (5, 3), (5, 3)),
+    "BatchNorm1d": (lambda s: nn.BatchNorm1d(3, momentum=0.8, eps=1e-3), (5, 3), (5, 3)),
+    "BatchNorm": (lambda s: nn.BatchNorm(4), (5, 2, 2, 4), (5, 2, 2, 4)),
+    "Sequential": (lambda s: nn.Sequential(nn.Dense(3, 4, seed=s), nn.BatchNorm1d(4), nn.ReLU(),
+                                           nn.Dropout(0.5, seed=s), nn.Dense(4, 2, seed=s + 1)),
+                   (5, 3), (5, 2)),
+}
+
+
+def draw(shape, seed, dtype=np.float32):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def warmed(name, seed=0):
+    """The layer after two training steps (BatchNorm needs them before eval)."""
+    build, in_shape, _ = LAYERS[name]
+    layer = build(seed)
+    for k in range(2):
+        layer(ds.Tensor(draw(in_shape, seed=100 + k)))
+    return layer
+
+
+def rebuild(layer):
+    """A new layer from config(): ``type(layer)(**config)``, or the Sequential's list."""
+    if isinstance(layer, nn.Sequential):
+        return nn.Sequential(*[getattr(nn, entry["class"])(**entry["config"])
+                               for entry in layer.config()["layers"]])
+    return type(layer)(**layer.config())
+
+
+def test_every_layer_class_has_a_row():
+    classes = {getattr(nn, name) for name in nn.__all__}
+    layers = {c for c in classes if isinstance(c, type) and issubclass(c, nn.Module)}
+    covered = {type(build(0)) for build, _, _ in LAYERS.values()}
+    assert layers - {nn.Module} <= covered, layers - {nn.Module} - covered
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_no_buffer_is_a_parameter(name):
+    layer = warmed(name)
+    params = dict(layer.named_parameters())
+    assert all(isinstance(p, nn.Parameter) for p in params.values())
+    assert len({id(p) for p in params.values()}) == len(params)
+    for buffer_name, value in layer.named_buffers():
+        assert buffer_name not in params
+        assert all(value is not p and value is not p.data for p in params.values())
+    assert set(layer.state_dict()) == set(params) | {n for n, _ in layer.named_buffers()}
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_output_shape_and_dtype(name):
+    _, in_shape, out_shape = LAYERS[name]
+    layer = warmed(name)
+    for mode in (layer.train, layer.eval):
+        out = mode()(ds.Tensor(draw(in_shape, seed=1)))
+        assert out.shape == out_shape
+        assert out.dtype == np.float32 and np.all(np.isfinite(out.data))
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_eval_is_deterministic(name):
+    _, in_shape, _ = LAYERS[name]
+    layer = warmed(name).eval()
+    x = ds.Tensor(draw(in_shape, seed=2))
+    first = layer(x).data.copy()
+    assert np.array_equal(layer(x).data, first)
+    assert np.array_equal(warmed(name).eval()(x).data, first)  # same seed, same layer
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_state_dict_round_trip_is_exact(name):
+    _, in_shape, _ = LAYERS[name]
+    source, target = warmed(name, seed=0), LAYERS[name][0](7)
+    state = source.state_dict()
+    target.load_state_dict(state)
+    for key, value in target.state_dict().items():
+        assert value.dtype == state[key].dtype and np.array_equal(value, state[key]), key
+    x = ds.Tensor(draw(in_shape, seed=3))
+    assert np.array_equal(source.eval()(x).data, target.eval()(x).data)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_repr_names_the_class(name):
+    layer = warmed(name)
+    text = repr(layer)
+    assert text.startswith(type(layer).__name__ + "(")
+    if layer.parameters():
+        assert f"{layer.num_parameters():,} params" in text or "\n" not in text
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_config_rebuilds_an_equivalent_layer(name):
+    _, in_shape, out_shape = LAYERS[name]
+    layer = warmed(name)
+    config = layer.config()
+    assert isinstance(config, dict)
+    twin = rebuild(layer)
+    assert type(twin) is type(layer) and twin.config() == config
+    assert [(n, p.shape) for n, p in twin.named_parameters()] == \
+        [(n, p.shape) for n, p in layer.named_parameters()]
+    assert repr(twin).splitlines()[0] == repr(layer).splitlines()[0]
+    twin.load_state_dict(layer.state_dict())
+    x = ds.Tensor(draw(in_shape, seed=4))
+    assert np.array_equal(twin.eval()(x).data, layer.eval()(x).data)
+    assert twin(x).shape == out_shape
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_input_gradient_matches_finite_differences(name):
+    _, in_shape, _ = LAYERS[name]
+    layer = warmed(name).astype("float64").eval()
+    x = draw(in_shape, seed=5, dtype=np.float64)
+    assert gradcheck(layer, [x]) < 1e-7
