@@ -15,9 +15,9 @@ import sys
 
 import numpy as np
 import torch
-from common import current_rss_mb, peak_rss_mb, pin_threads, report, timed
 
 import deepspec as ds
+from common import current_rss_mb, peak_rss_mb, pin_threads, report, timed
 from deepspec import F
 
 LAYERS = [784, 256, 128, 10]

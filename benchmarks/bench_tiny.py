@@ -11,9 +11,9 @@ import argparse
 
 import numpy as np
 import torch
-from common import pin_threads, report, timed
 
 import deepspec as ds
+from common import pin_threads, report, timed
 from deepspec import F
 
 

@@ -19,7 +19,9 @@ def set_default_dtype(dtype) -> None:
     global _default_dtype
     name = numpy.dtype(dtype).name if not isinstance(dtype, str) else dtype
     if name not in _FLOAT_DTYPES:
-        raise ValueError(f"set_default_dtype: dtype should be 'float32' or 'float64', got {dtype!r}")
+        raise ValueError(
+            f"set_default_dtype: dtype should be 'float32' or 'float64', got {dtype!r}"
+        )
     _default_dtype = numpy.dtype(_FLOAT_DTYPES[name])
 
 
@@ -48,5 +50,7 @@ def rng(seed=None) -> numpy.random.Generator:
     if isinstance(seed, numpy.random.Generator):
         return seed
     if seed is not None and not isinstance(seed, (int, numpy.integer)):
-        raise TypeError(f"seed should be an int, a numpy Generator or None, got {type(seed).__name__}")
+        raise TypeError(
+            f"seed should be an int, a numpy Generator or None, got {type(seed).__name__}"
+        )
     return numpy.random.default_rng(seed)
