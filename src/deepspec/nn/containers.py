@@ -20,7 +20,7 @@ class Sequential(Module):
 
     def forward(self, A: Tensor) -> Tensor:
         for layer in self.layers:
-            A = layer(A)
+            A = layer.forward(A)
         return A
 
     def append(self, layer: Module) -> Sequential:

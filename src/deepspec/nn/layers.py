@@ -30,12 +30,15 @@ class Dense(Module):
         self.b = Parameter(initializers.zeros((self.n,))) if bias else None
 
     def forward(self, A_prev: Tensor) -> Tensor:
-        if A_prev.ndim < 1 or A_prev.shape[-1] != self.n_prev:
+        if type(A_prev) is not Tensor:
+            A_prev = basic.lift(A_prev)
+        try:  # Linear checks the shapes; the message gains this layer's name
+            if self.b is None:
+                return basic.Linear.apply(A_prev, self.W)
+            return basic.Linear.apply(A_prev, self.W, self.b)
+        except ValueError as error:
             raise ValueError(f"Dense({self.n_prev} -> {self.n}): input should have shape "
-                             f"(*, {self.n_prev}), got {A_prev.shape}")
-        if self.b is None:
-            return basic.linear(A_prev, self.W)
-        return basic.linear(A_prev, self.W, self.b)
+                             f"(*, {self.n_prev}), got {A_prev.shape} ({error})") from None
 
     def config(self) -> dict:
         return {"n_prev": self.n_prev, "n": self.n, "bias": self.b is not None,
@@ -47,10 +50,10 @@ class Dense(Module):
 
 
 class _Activation(Module):
-    fn = None
+    function: type = None  # the op's Function class
 
     def forward(self, Z: Tensor) -> Tensor:
-        return type(self).fn(Z)
+        return self.function.apply(Z if type(Z) is Tensor else basic.lift(Z))
 
     def config(self) -> dict:
         return {}
@@ -59,19 +62,19 @@ class _Activation(Module):
 class ReLU(_Activation):
     """A = max(0, Z)"""
 
-    fn = staticmethod(act.relu)
+    function = act.ReLU
 
 
 class Sigmoid(_Activation):
     """A = 1 / (1 + e^-Z)"""
 
-    fn = staticmethod(act.sigmoid)
+    function = act.Sigmoid
 
 
 class Tanh(_Activation):
     """A = tanh(Z)"""
 
-    fn = staticmethod(act.tanh)
+    function = act.Tanh
 
 
 class LeakyReLU(Module):

@@ -28,7 +28,10 @@ class Sigmoid(Function):
 
     def backward(self, dA):
         A = self.A
-        return dA * A * (1 - A)
+        dZ = 1 - A
+        dZ *= A
+        dZ *= dA
+        return dZ
 
 
 class Tanh(Function):

@@ -91,18 +91,40 @@ class BinaryCrossEntropy(Function):
     """
 
     def forward(self, A, *, Y, reduction, epsilon):
-        # 1 - 1e-12 rounds to 1 in float32: stop at the largest value below 1 instead
-        A_c = xp.clip(A, epsilon, min(1 - epsilon, 1 - xp.finfo(A.dtype).epsneg))
-        losses = -(Y * xp.log(A_c) + (1 - Y) * xp.log1p(-A_c))
+        high = _upper_clip(A.dtype, epsilon)
+        A_c = xp.maximum(A, epsilon)
+        xp.minimum(A_c, high, out=A_c)
         self.A_c, self.Y, self.reduction, self.count = A_c, Y, reduction, max(1, A.size)
-        return _reduce(losses, reduction)
+        log_1mA = xp.log1p(xp.negative(A_c))
+        log_odds = xp.log(A_c)
+        log_odds -= log_1mA  # Y log A + (1 - Y) log(1 - A) = Y log(A / (1 - A)) + log(1 - A)
+        if reduction == "none":
+            log_odds *= Y
+            log_odds += log_1mA
+            return xp.negative(log_odds, out=log_odds)
+        total = -(float(xp.vdot(Y, log_odds)) + float(log_1mA.sum()))
+        return xp.asarray(total / self.count if reduction == "mean" else total, dtype=A.dtype)
 
     def backward(self, dJ):
         A = self.A_c
         dA = A - self.Y
-        dA /= A * (1 - A)
+        denominator = 1 - A
+        denominator *= A
+        dA /= denominator
         dA *= _scale(dJ, A.shape, self.count, self.reduction)
         return dA
+
+
+_UPPER_CLIP: dict = {}
+
+
+def _upper_clip(dtype, epsilon: float) -> float:
+    """1 - epsilon, or the largest value below 1 where 1 - epsilon rounds to 1 (float32)."""
+    key = (dtype, epsilon)
+    high = _UPPER_CLIP.get(key)
+    if high is None:
+        high = _UPPER_CLIP[key] = min(1 - epsilon, 1 - float(xp.finfo(dtype).epsneg))
+    return high
 
 
 class BinaryCrossEntropyWithLogits(Function):

@@ -21,8 +21,9 @@ class GD(Optimizer):
 
     def step(self) -> None:
         self.t += 1
+        learning_rate = self.learning_rate
         for p in self.params:
-            if p.grad is None:
-                continue
-            self._decay(p)
-            gd_update(p.data, p.grad, learning_rate=self.learning_rate)
+            if p.grad is not None:
+                if self.weight_decay:
+                    self._decay(p)
+                p.data -= learning_rate * p.grad  # gd_update, inlined: this loop is hot
