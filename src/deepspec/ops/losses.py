@@ -62,12 +62,19 @@ class SoftmaxCrossEntropy(Function):
     def forward(self, Z, *, labels, reduction):
         Y, one_hot = _labels("softmax_cross_entropy", labels, Z.shape, Z.dtype)
         shifted = Z - Z.max(axis=-1, keepdims=True)  # log-sum-exp trick
-        log_A = shifted - xp.log(xp.exp(shifted).sum(axis=-1, keepdims=True))
+        A = xp.exp(shifted)
+        total = A.sum(axis=-1, keepdims=True)
+        A /= total
+        log_A = shifted
+        log_A -= xp.log(total)
         if one_hot:
-            losses = -(Y * log_A).sum(axis=-1)
-        else:
-            losses = -xp.take_along_axis(log_A, Y[..., None], axis=-1)[..., 0]
-        self.A, self.Y, self.one_hot, self.reduction = xp.exp(log_A), Y, one_hot, reduction
+            losses = xp.asarray((Y * log_A).sum(axis=-1))
+        else:  # pick log A[i, y_i] with flat indices: cheaper than take_along_axis
+            C = Z.shape[-1]
+            self.flat = xp.arange(0, Y.size * C, C) + Y.reshape(-1)
+            losses = log_A.reshape(-1)[self.flat].reshape(Y.shape)
+        xp.negative(losses, out=losses)
+        self.A, self.Y, self.one_hot, self.reduction = A, Y, one_hot, reduction
         self.count = max(1, losses.size)
         return _reduce(losses, reduction)
 
@@ -76,11 +83,14 @@ class SoftmaxCrossEntropy(Function):
         if self.one_hot:  # A * sum_k Y_k - Y: soft targets need not sum to 1
             dZ *= self.Y.sum(axis=-1, keepdims=True)
             dZ -= self.Y
-        else:
-            xp.put_along_axis(dZ, self.Y[..., None],
-                              xp.take_along_axis(dZ, self.Y[..., None], axis=-1) - 1, axis=-1)
+        else:  # A - Y with Y one-hot: subtract 1 at each example's class
+            dZ.reshape(-1)[self.flat] -= 1
         g = _scale(dJ, dZ.shape, self.count, self.reduction)
-        return dZ * (g[..., None] if self.reduction == "none" else g)
+        if self.reduction == "none":
+            dZ *= g[..., None]
+        else:
+            dZ *= g
+        return dZ
 
 
 class BinaryCrossEntropy(Function):

@@ -26,11 +26,13 @@ def adam_update(param, grad, v, s, *, t: int, beta1: float, beta2: float, epsilo
     buf -= s
     buf *= 1 - beta2
     s += buf
-    xp.sqrt(s, out=buf)  # sqrt(s_corrected) + epsilon, with the 1/sqrt(1 - beta2^t) folded in
-    buf *= 1 / math.sqrt(1 - beta2**t)
-    buf += epsilon
+    # v_hat / (sqrt(s_hat) + epsilon) = sqrt(c2) / c1 * v / (sqrt(s) + epsilon sqrt(c2)),
+    # with c1 = 1 - beta1^t and c2 = 1 - beta2^t: the corrections fold into two scalars
+    root_c2 = math.sqrt(1 - beta2**t)
+    xp.sqrt(s, out=buf)
+    buf += epsilon * root_c2
     xp.divide(v, buf, out=buf)
-    buf *= learning_rate / (1 - beta1**t)
+    buf *= learning_rate * root_c2 / (1 - beta1**t)
     param -= buf
 
 
