@@ -76,8 +76,8 @@ def memory_child(engine: str) -> None:
     weights = initial_weights()
     run = run_deepspec if engine == "deepspec" else run_torch
     run(X[:1280], y[:1280], weights)  # warm up allocators and libraries
-    before = current_rss_mb()
     reset_peak_rss()  # count only what training adds, not the data set's creation
+    before = current_rss_mb()
     run(X, y, weights)
     print(json.dumps({"engine": engine, "peak_added_mb": peak_rss_mb() - before}))
 

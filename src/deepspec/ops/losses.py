@@ -101,17 +101,21 @@ class BinaryCrossEntropy(Function):
     """
 
     def forward(self, A, *, Y, reduction, epsilon):
+        self.shape = A.shape
+        if A.ndim == 0:  # work on (1,) so every step below can write in place
+            A, Y = A.reshape(1), Y.reshape(1)
         high = _upper_clip(A.dtype, epsilon)
         A_c = xp.maximum(A, epsilon)
         xp.minimum(A_c, high, out=A_c)
         self.A_c, self.Y, self.reduction, self.count = A_c, Y, reduction, max(1, A.size)
-        log_1mA = xp.log1p(xp.negative(A_c))
+        log_1mA = 1 - A_c  # log(1 - A): NumPy's float32 log is vectorized, log1p is not,
+        xp.log(log_1mA, out=log_1mA)  # and 1 - A is exact enough inside the clip
         log_odds = xp.log(A_c)
         log_odds -= log_1mA  # Y log A + (1 - Y) log(1 - A) = Y log(A / (1 - A)) + log(1 - A)
         if reduction == "none":
             log_odds *= Y
             log_odds += log_1mA
-            return xp.negative(log_odds, out=log_odds)
+            return xp.negative(log_odds, out=log_odds).reshape(self.shape)
         total = -(float(xp.vdot(Y, log_odds)) + float(log_1mA.sum()))
         return xp.asarray(total / self.count if reduction == "mean" else total, dtype=A.dtype)
 
@@ -122,7 +126,7 @@ class BinaryCrossEntropy(Function):
         denominator *= A
         dA /= denominator
         dA *= _scale(dJ, A.shape, self.count, self.reduction)
-        return dA
+        return dA.reshape(self.shape)
 
 
 _UPPER_CLIP: dict = {}
