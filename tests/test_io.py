@@ -289,3 +289,17 @@ def test_hostile_archive_members_are_refused(tmp_path):
     np.savez(tmp_path / "deep.npz", __meta__=np.frombuffer(deep.encode(), dtype=np.uint8))
     with pytest.raises(ValueError, match="not valid UTF-8 JSON"):
         load(tmp_path / "deep.npz")
+
+
+def test_doctored_config_asking_for_huge_layers_is_refused_before_allocating(tmp_path):
+    model = ds.models.mlp([3, 4, 2], seed=0)
+    path = tmp_path / "model.npz"
+    ds.save(model, path)
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(arrays["__meta__"].tobytes())
+    meta["config"]["layers"][0]["config"].update(n_prev=10**6, n=10**6)  # 4 TB of float32
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match=r"refusing .*config implies 0.W of shape"):
+        ds.load(path)

@@ -252,6 +252,26 @@ def _rebuildable(class_name, config) -> bool:
         for layer in layers)
 
 
+def _check_sizes(class_name: str, config: dict, state: dict, prefix: str = "") -> None:
+    """Refuse a config whose layers disagree with the stored arrays *before* allocating them
+    (a doctored config could otherwise ask for terabytes of weights)."""
+    if class_name == "Sequential":
+        for i, layer in enumerate(config.get("layers", [])):
+            _check_sizes(layer["class"], layer["config"], state, f"{prefix}{i}.")
+        return
+    expected = {}
+    if class_name == "Dense":
+        expected[f"{prefix}W"] = (config.get("n"), config.get("n_prev"))
+    elif class_name in ("BatchNorm", "BatchNorm1d"):
+        expected[f"{prefix}gamma"] = (config.get("n"),)
+    for key, shape in expected.items():
+        stored = state.get(key)
+        if stored is None or tuple(stored.shape) != shape:
+            got = None if stored is None else tuple(stored.shape)
+            raise ValueError(f"{class_name} at {prefix or 'the top'}: its config implies "
+                             f"{key} of shape {shape}, the file holds {got}")
+
+
 def _build(class_name: str, config: dict) -> Module:
     """A layer from the fixed table, ``cls(**config)``; Sequentials recursively."""
     if class_name == "Sequential":
@@ -300,11 +320,12 @@ def load(path) -> Checkpoint:
     if rebuildable:
         float_dtype = _float_dtype(path, dtype)
         try:
+            _check_sizes(class_name, config, state)
             model = _build(class_name, config)
             if float_dtype is not None:
                 model.astype(float_dtype)
             model.load_state_dict(state)
-        except (TypeError, ValueError, RuntimeError) as e:
+        except (TypeError, ValueError, RuntimeError, KeyError, MemoryError) as e:
             raise _refuse(path, f"the model cannot be rebuilt from its config ({e})") from None
     return Checkpoint(model=model, state=state, optimizer_state=optimizer_state,
                       metadata=meta.get("metadata", {}), class_name=class_name, config=config,
