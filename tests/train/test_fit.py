@@ -160,6 +160,15 @@ def test_verbose_levels(capsys):
     assert out == "" and "Epoch 2/2" in err and "loss=" in err
 
 
+def test_full_batch_training_shows_one_bar_over_the_epochs(capsys):
+    X, y = blobs(40)
+    fit(ds.models.mlp([2, 4, 3], seed=0), X, y, loss="softmax_cross_entropy", optimizer="gd",
+        epochs=30, batch_size=40, verbose=1)
+    out, err = capsys.readouterr()
+    assert out == "" and "Epoch" not in err
+    assert "30/30" in err and "epoch" in err and "loss=" in err
+
+
 def test_nan_cost_stops_naming_epoch_and_step():
     X, y = blobs(40)
     calls = []

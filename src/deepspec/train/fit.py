@@ -163,7 +163,8 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int = 1, batch_size: int = 32,
             training batches they are the example-weighted mean over the epoch.
         shuffle, seed: reshuffle each epoch with a permutation drawn from
             ``numpy.random.default_rng(seed)`` (int or Generator): same seed, same run.
-        verbose: 0 silent, 1 a progress bar per epoch, 2 one line per epoch.
+        verbose: 0 silent, 1 a progress bar per epoch (one over all epochs when each
+            epoch is a single full batch), 2 one line per epoch.
         l2: lambd > 0 adds the notes' L2 cost lambd/(2 m_batch) sum ||W||_F^2 (§2.2.1),
             included in "loss" (not in "val_loss").
 
@@ -198,6 +199,10 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int = 1, batch_size: int = 32,
                      steps_per_epoch=steps,
                      params={"m": m, "batch_size": batch_size, "shuffle": shuffle, "l2": l2})
     was_training = model.training
+    # full-batch training (one step an epoch, as in the course's first networks) gets one
+    # bar over the epochs; mini-batch training gets one bar per epoch, over its batches
+    one_bar = tqdm(total=epochs, desc="Training", unit="epoch", file=sys.stderr,
+                   disable=verbose != 1 or steps > 1)
     try:
         for cb in callbacks:
             cb.on_train_begin(state)
@@ -206,7 +211,7 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int = 1, batch_size: int = 32,
             for cb in callbacks:
                 cb.on_epoch_begin(epoch, state)
             bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch",
-                       disable=verbose != 1, file=sys.stderr)
+                       disable=verbose != 1 or steps == 1, file=sys.stderr)
             try:
                 logs = _train_epoch(model, X, Y, loss_fn, optimizer, metric_fns, state, dtype,
                                     rng, bar)
@@ -215,6 +220,10 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int = 1, batch_size: int = 32,
                     logs.update({f"val_{name}": value for name, value in scores.items()})
                 logs["lr"] = logs.pop("lr")  # last, after the val_ entries
                 bar.set_postfix({name: f"{value:.4g}" for name, value in logs.items()})
+                if not one_bar.disable:
+                    one_bar.set_postfix({name: f"{value:.4g}" for name, value in logs.items()},
+                                        refresh=False)
+                    one_bar.update(1)
             finally:
                 bar.close()
             if verbose == 2:
@@ -228,6 +237,7 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int = 1, batch_size: int = 32,
         for cb in callbacks:
             cb.on_train_end(state)
     finally:
+        one_bar.close()
         model.train(was_training)
     return history
 
