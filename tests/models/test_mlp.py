@@ -5,6 +5,7 @@ import pytest
 import torch  # test-only dependency; no importorskip
 
 import deepspec as ds
+from conftest import close, draw
 from deepspec import nn
 from deepspec.models import mlp
 
@@ -15,19 +16,6 @@ TORCH_HIDDEN = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.n
                 "leaky_relu": lambda: torch.nn.LeakyReLU(0.01)}
 TORCH_OUTPUT = {"sigmoid": [torch.nn.Sigmoid], "softmax": [lambda: torch.nn.Softmax(dim=1)],
                 None: []}
-
-
-def draw(shapes, seed):
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal(shape) for shape in shapes]
-
-
-def close(ours, theirs):
-    """float64 parity: rtol 1e-10, atol 1e-12, and never more than 1e-8 apart."""
-    theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
-    assert ours.shape == theirs.shape
-    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
-    assert np.max(np.abs(ours - theirs), initial=0.0) < 1e-8
 
 
 def kinds(model):

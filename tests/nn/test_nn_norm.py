@@ -11,23 +11,11 @@ import pytest
 import torch  # test-only dependency; no importorskip
 
 import deepspec as ds
+from conftest import close, draw
 from deepspec import nn
 from deepspec.gradcheck import gradcheck
 
 NHWC_TO_NCHW, NCHW_TO_NHWC = (0, 3, 1, 2), (0, 2, 3, 1)
-
-
-def draw(shapes, seed):
-    rng = np.random.default_rng(seed)
-    return [rng.standard_normal(shape) for shape in shapes]
-
-
-def close(ours, theirs):
-    """float64 parity: rtol 1e-10, atol 1e-12, and never more than 1e-8 apart."""
-    theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
-    assert ours.shape == theirs.shape
-    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
-    assert np.max(np.abs(ours - theirs), initial=0.0) < 1e-8
 
 
 def pair(n, seed=0):
