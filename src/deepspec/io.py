@@ -28,6 +28,7 @@ from .nn import (
     BatchNorm1d,
     Dense,
     Dropout,
+    Embedding,
     Flatten,
     LeakyReLU,
     Module,
@@ -41,7 +42,8 @@ from .nn import (
 FORMAT, VERSION = "deepspec-checkpoint", 1
 META = "__meta__"
 LAYERS = {cls.__name__: cls for cls in (Dense, ReLU, Sigmoid, Tanh, LeakyReLU, Softmax, Flatten,
-                                        Dropout, BatchNorm, BatchNorm1d, Sequential)}
+                                        Dropout, BatchNorm, BatchNorm1d, Embedding,
+                                        Sequential)}
 
 
 @dataclass
@@ -264,6 +266,8 @@ def _check_sizes(class_name: str, config: dict, state: dict, prefix: str = "") -
         expected[f"{prefix}W"] = (config.get("n"), config.get("n_prev"))
     elif class_name in ("BatchNorm", "BatchNorm1d"):
         expected[f"{prefix}gamma"] = (config.get("n"),)
+    elif class_name == "Embedding":
+        expected[f"{prefix}E"] = (config.get("V"), config.get("n"))
     for key, shape in expected.items():
         stored = state.get(key)
         if stored is None or tuple(stored.shape) != shape:

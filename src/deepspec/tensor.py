@@ -71,6 +71,10 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **settings) -> Tensor:
+        for t in inputs:
+            if not isinstance(t, Tensor):  # arrays and numbers become constant tensors
+                inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+                break
         fn = cls()
         out = fn.forward(*[t.data for t in inputs], **settings)
         if type(out) is not _ndarray:  # NumPy reductions return scalars: keep 0-d arrays

@@ -35,6 +35,8 @@ class BatchNorm(Module):
         self.steps = 0
 
     def forward(self, Z: Tensor) -> Tensor:
+        if not isinstance(Z, Tensor):
+            Z = Tensor(Z)
         name = type(self).__name__
         if self.expected_ndim and Z.ndim not in self.expected_ndim:
             raise ValueError(f"{name}({self.n}): input should be {self.expected_ndim[0]}-D, "

@@ -26,6 +26,7 @@ from .basic import (
     where,
 )
 from .dropout import dropout
+from .embedding import embedding, one_hot
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -36,8 +37,8 @@ from .norm import batch_norm
 
 __all__ = [
     "abs", "add", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "clip", "concat", "div", "dropout", "exp", "getitem", "leaky_relu", "linear", "log",
-    "log_softmax", "matmul", "max", "mean", "mse", "mul", "neg", "pow", "relu", "reshape",
-    "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "stack", "sub", "sum", "tanh",
-    "transpose", "where",
+    "clip", "concat", "div", "dropout", "embedding", "exp", "getitem", "leaky_relu", "linear",
+    "log", "log_softmax", "matmul", "max", "mean", "mse", "mul", "neg", "one_hot", "pow",
+    "relu", "reshape", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "stack", "sub",
+    "sum", "tanh", "transpose", "where",
 ]

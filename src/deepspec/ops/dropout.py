@@ -29,6 +29,8 @@ def dropout(A: Tensor, keep_prob: float = 0.5, *, training: bool = True, seed=No
     """
     if not 0 < keep_prob <= 1:
         raise ValueError(f"dropout: keep_prob should be in (0, 1], got {keep_prob}")
+    if not isinstance(A, Tensor):
+        A = Tensor(A)
     if not training or keep_prob == 1:
         return A
     if A.dtype.kind != "f":

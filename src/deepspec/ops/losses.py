@@ -57,9 +57,11 @@ class SoftmaxCrossEntropy(Function):
     """J = -(1/m) sum_i sum_k Y_ik log softmax(Z_i)_k;  dZ = (A - Y) / m.   notes §2.7.2
 
     Shapes: Z (..., C) logits; labels (...) class ids or (..., C) one-hot -> J ().
+    A ``mask`` (...) of 0/1 weights (many-to-many sequences with padding) keeps only the
+    masked-in positions: J = -sum_i w_i log A_i[y_i] / sum_i w_i, dZ_i = w_i (A_i - Y_i) / sum w.
     """
 
-    def forward(self, Z, *, labels, reduction):
+    def forward(self, Z, *, labels, reduction, mask=None):
         Y, one_hot = _labels("softmax_cross_entropy", labels, Z.shape, Z.dtype)
         shifted = Z - Z.max(axis=-1, keepdims=True)  # log-sum-exp trick
         A = xp.exp(shifted)
@@ -75,8 +77,16 @@ class SoftmaxCrossEntropy(Function):
             losses = log_A.reshape(-1)[self.flat].reshape(Y.shape)
         xp.negative(losses, out=losses)
         self.A, self.Y, self.one_hot, self.reduction = A, Y, one_hot, reduction
-        self.count = max(1, losses.size)
-        return _reduce(losses, reduction)
+        self.mask = mask
+        if mask is None:
+            self.count = max(1, losses.size)
+            return _reduce(losses, reduction)
+        losses *= mask
+        self.count = max(1.0, float(mask.sum()))  # the mean is over the masked-in positions
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / self.count if reduction == "mean" else total
 
     def backward(self, dJ):
         dZ = self.A.copy()
@@ -90,6 +100,8 @@ class SoftmaxCrossEntropy(Function):
             dZ *= g[..., None]
         else:
             dZ *= g
+        if self.mask is not None:
+            dZ *= self.mask[..., None]
         return dZ
 
 
@@ -176,12 +188,26 @@ def _targets(op: str, Y, A: Tensor):
     return Y.astype(A.dtype, copy=False)
 
 
-def softmax_cross_entropy(Z: Tensor, labels, *, reduction: str = "mean") -> Tensor:
-    """Cross-entropy of softmax(Z) against class ids or one-hot labels (fused, stable)."""
+def softmax_cross_entropy(Z: Tensor, labels, *, reduction: str = "mean", mask=None) -> Tensor:
+    """Cross-entropy of softmax(Z) against class ids or one-hot labels (fused, stable).
+
+    ``mask`` (Z.shape[:-1], bool or 0/1 weights): only masked-in positions count, and the
+    mean is over them (padded time steps of a batch of sequences); labels at masked-out
+    positions are ignored (any value, e.g. -1, may stand there).
+    """
     _check_reduction("softmax_cross_entropy", reduction)
     if Z.ndim == 0:
         raise ValueError("softmax_cross_entropy: Z should be (m, C) logits, got a scalar")
-    return SoftmaxCrossEntropy.apply(Z, labels=labels, reduction=reduction)
+    if mask is not None:
+        mask = mask.data if isinstance(mask, Tensor) else xp.asarray(mask)
+        if mask.shape != Z.shape[:-1]:
+            raise ValueError(f"softmax_cross_entropy: mask should have shape {Z.shape[:-1]}, "
+                             f"got {mask.shape}")
+        labels = labels.data if isinstance(labels, Tensor) else xp.asarray(labels)
+        if labels.shape == mask.shape:  # class ids: ignore whatever stands at padding
+            labels = xp.where(mask.astype(bool), labels, 0)
+        mask = mask.astype(Z.dtype)
+    return SoftmaxCrossEntropy.apply(Z, labels=labels, reduction=reduction, mask=mask)
 
 
 def binary_cross_entropy(A: Tensor, Y, *, reduction: str = "mean",
