@@ -13,8 +13,6 @@ for backward (backward rebuilds it: cheaper than holding f_h*f_w copies of the i
 
 from __future__ import annotations
 
-from numpy.lib.stride_tricks import sliding_window_view
-
 from ..backend import xp
 from ..tensor import Function, Tensor
 
@@ -100,8 +98,7 @@ def _padded(x, pads, fill=0.0):
         return x
     m, n_H, n_W, n_C = x.shape
     out = xp.empty((m, n_H + top + bottom, n_W + left + right, n_C), dtype=x.dtype)
-    if fill == 0.0 or top or bottom:  # fill only the border: the interior is copied over
-        out[:, :top], out[:, top + n_H:] = fill, fill
+    out[:, :top], out[:, top + n_H:] = fill, fill  # only the border: the interior is copied
     out[:, top:top + n_H, :left], out[:, top:top + n_H, left + n_W:] = fill, fill
     out[:, top:top + n_H, left:left + n_W] = x
     return out
