@@ -145,7 +145,7 @@ def _format(logs: dict) -> str:
 # ---- fit --------------------------------------------------------------------------------------
 def fit(model, X, Y, *, loss, optimizer, epochs: int = 1, batch_size: int = 32,
         validation_data=None, callbacks=(), metrics=(), shuffle: bool = True, seed=0,
-        verbose: int = 1, l2: float = 0.0) -> History:
+        verbose: int = 1, l2: float = 0.0, augment=None) -> History:
     """Train ``model`` on (X, Y) with mini-batches for ``epochs`` epochs.   notes §2.4.1
 
     Args:
@@ -167,6 +167,9 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int = 1, batch_size: int = 32,
             epoch is a single full batch), 2 one line per epoch.
         l2: lambd > 0 adds the notes' L2 cost lambd/(2 m_batch) sum ||W||_F^2 (§2.2.1),
             included in "loss" (not in "val_loss").
+        augment: a callable ``(X_batch, rng) -> X_batch`` applied to each training batch
+            (e.g. ``deepspec.data.augment.Compose([RandomFlip(), RandomCrop(28, padding=2)])``);
+            its randomness comes from fit's seeded Generator, so runs repeat exactly.
 
     Returns a ``History``. Raises ``TrainingDiverged`` (a ``FloatingPointError``) as soon
     as a batch cost is NaN or infinite.
@@ -183,6 +186,9 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int = 1, batch_size: int = 32,
         raise ValueError(f"fit: verbose should be 0, 1 or 2, got {verbose!r}")
     if not l2 >= 0:
         raise ValueError(f"fit: l2 should be >= 0, got {l2}")
+    if augment is not None and not callable(augment):
+        raise TypeError(f"fit: augment should be a callable (X, rng) -> X, got "
+                        f"{type(augment).__name__}")
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("fit: validation_data should be a pair (X_val, Y_val)")
@@ -197,7 +203,8 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int = 1, batch_size: int = 32,
     history = History()
     state = FitState(model=model, optimizer=optimizer, history=history, epochs=epochs,
                      steps_per_epoch=steps,
-                     params={"m": m, "batch_size": batch_size, "shuffle": shuffle, "l2": l2})
+                     params={"m": m, "batch_size": batch_size, "shuffle": shuffle, "l2": l2,
+                             "augment": augment})
     was_training = model.training
     # full-batch training (one step an epoch, as in the course's first networks) gets one
     # bar over the epochs; mini-batch training gets one bar per epoch, over its batches
@@ -245,7 +252,8 @@ def fit(model, X, Y, *, loss, optimizer, epochs: int = 1, batch_size: int = 32,
 def _train_epoch(model, X, Y, loss_fn, optimizer, metric_fns, state, dtype, rng, bar) -> dict:
     """One pass over the shuffled data; the example-weighted means of costs and metrics."""
     model.train()
-    batch_size, shuffle, l2 = (state.params[k] for k in ("batch_size", "shuffle", "l2"))
+    batch_size, shuffle, l2, augment = (state.params[k]
+                                        for k in ("batch_size", "shuffle", "l2", "augment"))
     learning_rate = optimizer.learning_rate
     batches = iter_mini_batches(X, Y, batch_size, shuffle=shuffle, seed=rng, owner="fit")
     totals = dict.fromkeys(["loss", *metric_fns], 0.0)
@@ -253,6 +261,8 @@ def _train_epoch(model, X, Y, loss_fn, optimizer, metric_fns, state, dtype, rng,
     for step, (X_b, Y_b) in enumerate(batches, start=1):
         m_b = len(X_b)
         optimizer.zero_grad()
+        if augment is not None:  # training batches only, drawn from fit's own Generator
+            X_b = augment(X_b, rng)
         output = model(Tensor(X_b, dtype=dtype))
         J = loss_fn(output, Y_b)
         if not isinstance(J, Tensor):
