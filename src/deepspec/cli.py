@@ -1,19 +1,23 @@
 """The ``deepspec`` command.
 
+    deepspec list                 the course experiments (recipes)
+    deepspec run NAME [options]   run one and print its results beside the course's number
     deepspec data list            the real data sets, where they come from, fetched or not
     deepspec data fetch NAME      download one into the cache and check its SHA-256
 
-More commands (run, tour, list, info) are added as subparsers in ``build_parser``. A user
-mistake prints one line on stderr and exits with 2; a failed fetch exits with 1.
+A user mistake prints one line on stderr and exits with 2; a failed fetch exits with 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import sys
 
 from .data import FetchError, cache_dir, fetch, list_sources
 from .data.sources import SOURCES
+from .recipes import RECIPES, get, timed_run
 
 USAGE_ERROR, FAILURE = 2, 1
 
@@ -51,6 +55,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="download and check again even if the data set is already in the cache")
     fetch_parser.add_argument(
         "-q", "--quiet", action="store_true", help="print only the final path")
+
+    commands.add_parser("list", help="list the course experiments (recipes)",
+                        description="List every recipe: what it runs, the course's number "
+                                    "for it, and whether the tour includes it.")
+    run = commands.add_parser(
+        "run", help="run one course experiment and print its results",
+        description="Run recipe NAME (see `deepspec list`): train, evaluate, and print a "
+                    "results table with the course's published number beside ours.")
+    run.set_defaults(help_parser=run)
+    run.add_argument("name", metavar="NAME", help="the recipe (see `deepspec list`)")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default 0): the same "
+                     "seed gives the same run")
+    run.add_argument("--epochs", type=int, default=None,
+                     help="training epochs (default: the recipe's own)")
+    run.add_argument("--save", metavar="PATH", default=None,
+                     help="save the trained model as a deepspec checkpoint (.npz)")
+    run.add_argument("--plot", metavar="PATH", default=None,
+                     help="save the recipe's plot (learning curves ...) as an image; "
+                          "needs matplotlib (pip install deepspec[plot])")
+    run.add_argument("--quiet", action="store_true", help="print only the results")
+    run.add_argument("--json", action="store_true",
+                     help="print the results as one JSON object on stdout (progress goes to "
+                          "stderr), for scripts")
+    seen = set()
+    for recipe in RECIPES.values():
+        for option in recipe.options:
+            if option.name not in seen:
+                seen.add(option.name)
+                run.add_argument(f"--{option.name}", type=option.type, default=None,
+                                 help=f"{option.help} ({recipe.name}; default "
+                                      f"{option.default!r})")
     return parser
 
 
@@ -64,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "data" and args.action == "fetch":
             print(fetch(args.name, force=args.force, quiet=args.quiet))
             return 0
+        if args.command == "list":
+            return _list()
+        if args.command == "run":
+            return _run(args)
     except (ValueError, FileNotFoundError) as e:
         print(f"deepspec: error: {e}", file=sys.stderr)
         return USAGE_ERROR
@@ -75,6 +114,49 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     args.help_parser.print_help(sys.stderr)  # a command or an action is missing
     return USAGE_ERROR
+
+
+def _list() -> int:
+    width = max([len("RECIPE"), *map(len, RECIPES)]) + 2
+    print(f"{'RECIPE':<{width}}{'TOUR':<6}{'COURSE':<28}WHAT IT RUNS")
+    for name, recipe in sorted(RECIPES.items()):
+        tour = "yes" if recipe.fast else ""
+        print(f"{name:<{width}}{tour:<6}{recipe.course:<28}{recipe.summary}")
+    print("\nRun one with: deepspec run NAME   (deepspec run --help for the options)")
+    return 0
+
+
+def _run(args) -> int:
+    recipe = get(args.name)
+    known = {option.name for option in recipe.options}
+    extra = {}
+    for option in {o.name for r in RECIPES.values() for o in r.options}:
+        value = getattr(args, option.replace("-", "_"))
+        if value is not None:
+            if option not in known:
+                raise ValueError(f"--{option} is not an option of recipe {recipe.name}")
+            extra[option.replace("-", "_")] = value
+    if args.epochs is not None and args.epochs < 1:
+        raise ValueError(f"--epochs should be >= 1, got {args.epochs}")
+    kwargs = dict(seed=args.seed, epochs=args.epochs, quiet=args.quiet, save=args.save,
+                  plot=args.plot, **extra)
+    if args.json:  # stdout carries the JSON object alone
+        with contextlib.redirect_stdout(sys.stderr):
+            results = timed_run(recipe, **kwargs)
+        print(json.dumps(results))
+        return 0
+    results = timed_run(recipe, **kwargs)
+    print_results(results)
+    return 0
+
+
+def print_results(results: dict) -> None:
+    """A two-column table of a recipe's results."""
+    width = max(len(key) for key in results) + 2
+    print()
+    for key, value in results.items():
+        text = f"{value:.4g}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}{text}")
 
 
 def _data_list() -> int:

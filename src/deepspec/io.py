@@ -9,8 +9,8 @@ Inside the file (``numpy.savez``, never pickle):
                           "version": 1, "dtype", "class", "config", "rebuildable",
                           "optimizer": {"type", "hyper", "t", "state_names", "n_params"}
                           or null, "metadata": the user's dict}
-Loading reads arrays with ``allow_pickle=False`` and rebuilds models only from a fixed table
-of layer classes, so a checkpoint can never run code.
+Loading reads arrays with ``allow_pickle=False`` and rebuilds models only from the fixed table
+of layer classes in ``deepspec.nn.catalog``, so a checkpoint can never run code.
 """
 
 from __future__ import annotations
@@ -23,28 +23,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .nn import (
-    BatchNorm,
-    BatchNorm1d,
-    Dense,
-    Dropout,
-    Embedding,
-    Flatten,
-    LeakyReLU,
-    Module,
-    ReLU,
-    Sequential,
-    Sigmoid,
-    Softmax,
-    Tanh,
-)
+from .nn import Module
+from .nn.catalog import build, is_buildable
 
 FORMAT, VERSION = "deepspec-checkpoint", 1
 META = "__meta__"
-LAYERS = {cls.__name__: cls for cls in (Dense, ReLU, Sigmoid, Tanh, LeakyReLU, Softmax, Flatten,
-                                        Dropout, BatchNorm, BatchNorm1d, Embedding,
-                                        Sequential)}
-
 
 @dataclass
 class Checkpoint:
@@ -244,14 +227,7 @@ def _split(path, arrays: dict, meta: dict) -> tuple[dict, dict | None]:
 
 def _rebuildable(class_name, config) -> bool:
     """Whether every class in the config is one of the table's (else: state only)."""
-    if not isinstance(class_name, str) or class_name not in LAYERS or not isinstance(config, dict):
-        return False
-    if class_name != "Sequential":
-        return True
-    layers = config.get("layers")
-    return isinstance(layers, list) and all(
-        isinstance(layer, dict) and _rebuildable(layer.get("class"), layer.get("config"))
-        for layer in layers)
+    return is_buildable({"class": class_name, "config": config})
 
 
 def _check_sizes(class_name: str, config: dict, state: dict, prefix: str = "") -> None:
@@ -274,16 +250,6 @@ def _check_sizes(class_name: str, config: dict, state: dict, prefix: str = "") -
             got = None if stored is None else tuple(stored.shape)
             raise ValueError(f"{class_name} at {prefix or 'the top'}: its config implies "
                              f"{key} of shape {shape}, the file holds {got}")
-
-
-def _build(class_name: str, config: dict) -> Module:
-    """A layer from the fixed table, ``cls(**config)``; Sequentials recursively."""
-    if class_name == "Sequential":
-        if set(config) != {"layers"}:
-            raise ValueError(f"Sequential: config should be {{'layers': [...]}}, got {config!r}")
-        return Sequential(*[_build(layer["class"], layer["config"])
-                            for layer in config["layers"]])
-    return LAYERS[class_name](**config)
 
 
 def _float_dtype(path, dtype):
@@ -325,7 +291,7 @@ def load(path) -> Checkpoint:
         float_dtype = _float_dtype(path, dtype)
         try:
             _check_sizes(class_name, config, state)
-            model = _build(class_name, config)
+            model = build({"class": class_name, "config": config})
             if float_dtype is not None:
                 model.astype(float_dtype)
             model.load_state_dict(state)

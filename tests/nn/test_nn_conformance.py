@@ -11,6 +11,18 @@ import pytest
 import deepspec as ds
 from deepspec import nn
 from deepspec.gradcheck import gradcheck
+from deepspec.nn.blocks import ConvBlock, IdentityBlock, InceptionModule
+from deepspec.nn.catalog import build, spec_of
+from deepspec.nn.conv import (
+    AvgPool2D,
+    BatchNorm2d,
+    Conv2D,
+    DepthwiseConv2D,
+    GlobalAvgPool2D,
+    MaxPool2D,
+    SeparableConv2D,
+    ZeroPadding2D,
+)
 
 LAYERS = {  # name: (build(seed), input shape, output shape)
     "Dense": (lambda s: nn.Dense(3, 4, seed=s), (5, 3), (5, 4)),
@@ -30,6 +42,39 @@ LAYERS = {  # name: (build(seed), input shape, output shape)
                                            nn.Dropout(0.5, seed=s), nn.Dense(4, 2, seed=s + 1)),
                    (5, 3), (5, 2)),
     "Embedding": (lambda s: nn.Embedding(6, 3, padding_idx=0, seed=s), (2, 5), (2, 5, 3)),
+    "SimpleRNN": (lambda s: nn.SimpleRNN(3, 4, seed=s), (2, 5, 3), (2, 5, 4)),
+    "SimpleRNN_relu_last": (lambda s: nn.SimpleRNN(3, 4, activation="relu",
+                                                   return_sequences=False, seed=s),
+                            (2, 5, 3), (2, 4)),
+    "GRU": (lambda s: nn.GRU(3, 4, num_layers=2, seed=s), (2, 5, 3), (2, 5, 4)),
+    "GRU_reset_after": (lambda s: nn.GRU(3, 4, reset_after=True, seed=s), (2, 5, 3), (2, 5, 4)),
+    "LSTM": (lambda s: nn.LSTM(3, 4, num_layers=2, keep_prob=0.8, seed=s), (2, 5, 3),
+             (2, 5, 4)),
+    "Bidirectional": (lambda s: nn.Bidirectional(nn.LSTM(3, 4, seed=s), seed=s + 1), (2, 5, 3),
+                      (2, 5, 8)),
+    "Bidirectional_sum": (lambda s: nn.Bidirectional(nn.GRU(3, 4, seed=s), merge="sum",
+                                                     seed=s + 1), (2, 5, 3), (2, 5, 4)),
+    "TimeDistributed": (lambda s: nn.TimeDistributed(nn.Dense(3, 2, seed=s)), (2, 5, 3),
+                        (2, 5, 2)),
+    "Conv2D": (lambda s: Conv2D(3, 4, 3, stride=2, padding="same", seed=s), (2, 7, 7, 3),
+               (2, 4, 4, 4)),
+    "Conv2D_grouped": (lambda s: Conv2D(4, 6, (2, 3), padding=((1, 0), (2, 1)), groups=2,
+                                        bias=False, init="xavier", seed=s), (2, 5, 6, 4),
+                       (2, 5, 7, 6)),
+    "DepthwiseConv2D": (lambda s: DepthwiseConv2D(3, 3, depth_multiplier=2, stride=2, seed=s),
+                        (2, 7, 7, 3), (2, 4, 4, 6)),
+    "SeparableConv2D": (lambda s: SeparableConv2D(3, 5, 3, seed=s), (2, 6, 6, 3), (2, 6, 6, 5)),
+    "MaxPool2D": (lambda s: MaxPool2D(3, stride=2, padding=1), (2, 7, 7, 3), (2, 4, 4, 3)),
+    "AvgPool2D": (lambda s: AvgPool2D(2), (2, 6, 6, 3), (2, 3, 3, 3)),
+    "GlobalAvgPool2D": (lambda s: GlobalAvgPool2D(), (2, 5, 5, 3), (2, 3)),
+    "ZeroPadding2D": (lambda s: ZeroPadding2D(((1, 2), (0, 1))), (2, 4, 4, 3), (2, 7, 5, 3)),
+    "BatchNorm2d": (lambda s: BatchNorm2d(3), (4, 3, 3, 3), (4, 3, 3, 3)),
+    "IdentityBlock": (lambda s: IdentityBlock(4, 3, (2, 3, 4), seed=s), (2, 4, 4, 4),
+                      (2, 4, 4, 4)),
+    "ConvBlock": (lambda s: ConvBlock(3, 3, (2, 2, 4), stride=2, seed=s), (2, 5, 5, 3),
+                  (2, 3, 3, 4)),
+    "InceptionModule": (lambda s: InceptionModule(3, 2, 2, 3, 1, 2, 2, seed=s), (2, 4, 4, 3),
+                        (2, 4, 4, 9)),
 }
 INTEGER_INPUTS = {"Embedding": 6}  # name: vocabulary size; these get integer ids
 
@@ -55,11 +100,8 @@ def warmed(name, seed=0):
 
 
 def rebuild(layer):
-    """A new layer from config(): ``type(layer)(**config)``, or the Sequential's list."""
-    if isinstance(layer, nn.Sequential):
-        return nn.Sequential(*[getattr(nn, entry["class"])(**entry["config"])
-                               for entry in layer.config()["layers"]])
-    return type(layer)(**layer.config())
+    """A new layer from its config, through the checkpoint catalog (nested specs included)."""
+    return build(spec_of(layer))
 
 
 def test_every_layer_class_has_a_row():

@@ -48,3 +48,21 @@ __all__ = [
     "tanh_backward", "update_parameters", "update_parameters_with_adam",
     "update_parameters_with_momentum", "vector_to_dictionary",
 ]
+
+# Course 5, week 1: the RNN and LSTM step by step, x (n_x, m, T_x); the dinosaur model's helpers.
+from .recurrent import (  # noqa: E402 - appended section
+    lstm_backward,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    lstm_forward,
+    rnn_backward,
+    rnn_cell_backward,
+    rnn_cell_forward,
+    rnn_forward,
+)
+from .sampling import clip, sample  # noqa: E402
+
+__all__ += [
+    "clip", "lstm_backward", "lstm_cell_backward", "lstm_cell_forward", "lstm_forward",
+    "rnn_backward", "rnn_cell_backward", "rnn_cell_forward", "rnn_forward", "sample",
+]

@@ -59,4 +59,4 @@ class Sequential(Module):
 
     def config(self) -> dict:
         return {"layers": [{"class": type(layer).__name__, "config": layer.config()}
-                           for layer in self.layers]}
+                           for layer in self.layers]}  # specs, see deepspec.nn.catalog

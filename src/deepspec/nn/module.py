@@ -180,6 +180,13 @@ class Module:
                                   f"save its state_dict and rebuild it in code")
 
     # ---- display ---------------------------------------------------------------------------------
+    def summary(self, input_shape, *, print_fn=print):
+        """Print (and return) each layer's output shape and parameter count for inputs of
+        ``input_shape`` (without the batch axis), Keras-style. See ``deepspec.nn.summary``."""
+        from .summary import summary
+
+        return summary(self, input_shape, print_fn=print_fn)
+
     def extra_repr(self) -> str:
         return ""
 

@@ -130,3 +130,296 @@ def zero_pad(x: Tensor, pad) -> Tensor:
     ``pad``: an int (all four sides), (p_h, p_w), or ((top, bottom), (left, right)).
     """
     return ZeroPad.apply(x, pads=_pads("zero_pad", pad))
+
+
+# ---- conv2d ---------------------------------------------------------------------------------
+def _tiles(m: int, n_H: int, row_elems: int) -> list[tuple[int, int, int, int]]:
+    """(n0, n1, h0, h1) blocks of examples x output rows of about TILE_ELEMS elements each:
+    whole examples when one fits, otherwise bands of rows of one example (large images)."""
+    per_example = n_H * row_elems
+    if per_example <= TILE_ELEMS:
+        k = TILE_ELEMS // per_example
+        return [(n0, min(n0 + k, m), 0, n_H) for n0 in range(0, m, k)]
+    rows = max(1, TILE_ELEMS // row_elems)
+    return [(n, n + 1, h0, min(h0 + rows, n_H)) for n in range(m) for h0 in range(0, n_H, rows)]
+
+
+def _windows(A, f_h: int, f_w: int, s_h: int, s_w: int):
+    """(m, n_H, n_W, n_C, f_h, f_w): the patch under every output pixel, a view (no copy)."""
+    windows = xp.lib.stride_tricks.sliding_window_view(A, (f_h, f_w), axis=(1, 2))
+    return windows[:, ::s_h, ::s_w]
+
+
+def _hit(k: int, before: int, n_in: int, s: int, lo: int, hi: int):
+    """Along one axis, the outputs o in [lo, hi) whose input o s + k - before lies in [0, n_in):
+    (their slice, counted from lo; the input slice they hit), or None if there are none."""
+    a = max(lo, -((k - before) // s))  # ceil((before - k) / s)
+    b = min(hi, (n_in - 1 + before - k) // s + 1)
+    if b <= a:
+        return None
+    start = a * s + k - before
+    return slice(a - lo, b - lo), slice(start, start + (b - a - 1) * s + 1, s)
+
+
+class Conv2D(Function):
+    """Z[n,h,w,c] = sum_{i,j,k} A_pad[n, h s_h + i, w s_w + j, k] W[i,j,k,c] + b[c].   notes §4.1
+
+    Shapes: A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f_h, f_w, n_C_prev // groups, n_C),
+    b (n_C,) -> Z (m, n_H, n_W, n_C). With ``groups`` the channels and the filters split into
+    that many blocks; filter block g sees only channel block g (depthwise: one channel each).
+    Backward: dW = cols^T dZ, db = sum dZ, dA_prev = col2im(dZ W^T), all tile by tile.
+    """
+
+    def forward(self, A_prev, W, b=None, *, stride, padding, groups):
+        if A_prev.ndim != 4:
+            raise ValueError(f"conv2d: x should be 4-D (m, n_H_prev, n_W_prev, n_C_prev), got "
+                             f"shape {A_prev.shape}")
+        if W.ndim != 4:
+            raise ValueError(f"conv2d: W should be 4-D (f_h, f_w, n_C_prev // groups, n_C), "
+                             f"got shape {W.shape}")
+        m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+        f_h, f_w, n_Cg, n_C = W.shape
+        shapes = f"x {A_prev.shape}, W {W.shape}"
+        if not _is_int(groups) or groups < 1:
+            raise ValueError(f"conv2d: groups should be a positive int, got {groups!r}")
+        if n_C_prev % groups or n_C % groups:
+            raise ValueError(f"conv2d: groups={groups} should divide both n_C_prev={n_C_prev} "
+                             f"and n_C={n_C}: {shapes}")
+        if n_Cg * groups != n_C_prev:
+            raise ValueError(f"conv2d: x has n_C_prev={n_C_prev} channels but W expects "
+                             f"{n_Cg} per group x groups={groups} = {n_Cg * groups}: {shapes}")
+        if b is not None and b.shape != (n_C,):
+            raise ValueError(f"conv2d: b should have shape ({n_C},), got {b.shape} ({shapes})")
+        s_h, s_w = _pair("conv2d", "stride", stride)
+        pads = resolve_padding("conv2d", padding, (n_H_prev, n_W_prev), (f_h, f_w), (s_h, s_w))
+        H_pad, W_pad = n_H_prev + sum(pads[0]), n_W_prev + sum(pads[1])
+        if f_h > H_pad or f_w > W_pad:
+            raise ValueError(f"conv2d: the filter {f_h}x{f_w} is bigger than the padded input "
+                             f"{H_pad}x{W_pad} (padding {pads}): {shapes}")
+        dtype = xp.result_type(A_prev.dtype, W.dtype)
+        A_prev, W = A_prev.astype(dtype, copy=False), W.astype(dtype, copy=False)
+        n_H, n_W = (H_pad - f_h) // s_h + 1, (W_pad - f_w) // s_w + 1
+        self.A_prev, self.W, self.pads, self.stride = A_prev, W, pads, (s_h, s_w)
+        self.groups, self.n_H, self.n_W, self.W_pad = groups, n_H, n_W, W_pad
+
+        Z = xp.empty((m, n_H, n_W, n_C), dtype=dtype)
+        if f_h == f_w == 1 and groups == 1 and pads == ((0, 0), (0, 0)):
+            self.path = "1x1"  # a plain GEMM on the (m n_H n_W, n_C_prev) view
+            self.A2 = _subsample(A_prev, s_h, s_w).reshape(-1, n_C_prev)  # a view at stride 1
+            xp.matmul(self.A2, W.reshape(n_C_prev, n_C), out=Z.reshape(-1, n_C))
+            if b is not None:
+                Z += b
+            return Z
+        self.path = "depthwise" if groups == n_C_prev > 1 else "im2col"
+        tiles, pad_buf, buf = self._workspace()
+        for tile in tiles:
+            n0, n1, h0, h1 = tile
+            A_t, Z_t = self._padded_tile(pad_buf, tile), Z[n0:n1, h0:h1]
+            if self.path == "depthwise":
+                self._depthwise_forward(A_t, Z_t)
+            else:  # Z = cols @ W, one GEMM per group (one in all when groups == 1)
+                _, K_g, W_g = self._grouped()
+                rows = Z_t.size // n_C
+                Z_g = Z_t.reshape(rows, groups, n_C // groups).transpose(1, 0, 2)
+                xp.matmul(self._im2col(A_t, buf, rows), W_g, out=Z_g)
+            if b is not None:
+                Z_t += b
+        return Z
+
+    def backward(self, dZ):
+        dZ = xp.ascontiguousarray(dZ, dtype=self.W.dtype)
+        need_A, need_W = self.needs_grad[0], self.needs_grad[1]
+        has_b = len(self.needs_grad) == 3
+        db = dZ.reshape(-1, dZ.shape[-1]).sum(axis=0) if has_b and self.needs_grad[2] else None
+        if self.path == "1x1":
+            dA_prev, dW = self._1x1_backward(dZ, need_A, need_W)
+        elif self.path == "depthwise":
+            dA_prev, dW = self._depthwise_backward(dZ, need_A, need_W)
+        else:
+            dA_prev, dW = self._im2col_backward(dZ, need_A, need_W)
+        return (dA_prev, dW, db) if has_b else (dA_prev, dW)
+
+    def _1x1_backward(self, dZ, need_A, need_W):
+        (s_h, s_w), W = self.stride, self.W
+        W2, dZ2 = W.reshape(W.shape[2:]), dZ.reshape(-1, W.shape[3])
+        dW = (self.A2.T @ dZ2).reshape(W.shape) if need_W else None
+        if not need_A:
+            return None, dW
+        dA2 = (dZ2 @ W2.T).reshape(dZ.shape[:3] + (W.shape[2],))
+        if (s_h, s_w) == (1, 1):
+            return dA2, dW
+        dA_prev = xp.zeros(self.A_prev.shape, dtype=dA2.dtype)
+        dA_prev[:, ::s_h, ::s_w] = dA2
+        return dA_prev, dW
+
+    # ---- tiles ----------------------------------------------------------------------------
+    def _workspace(self):
+        """The tiles, a buffer for one padded input tile and one for a column matrix."""
+        f_h, f_w, _, n_C = self.W.shape
+        m, _, _, n_C_prev = self.A_prev.shape
+        per_row = self.n_W * (n_C if self.path == "depthwise" else f_h * f_w * n_C_prev)
+        tiles = _tiles(m, self.n_H, per_row)
+        s_h = self.stride[0]
+        pad_elems = 0 if self.pads == ((0, 0), (0, 0)) else max(
+            ((n1 - n0) * ((h1 - h0 - 1) * s_h + f_h) * self.W_pad * n_C_prev
+             for n0, n1, h0, h1 in tiles), default=0)
+        buf_elems = 0 if self.path == "depthwise" else max(
+            ((n1 - n0) * (h1 - h0) * per_row for n0, n1, h0, h1 in tiles), default=0)
+        return tiles, xp.empty(pad_elems, self.W.dtype), xp.empty(buf_elems, self.W.dtype)
+
+    def _padded_tile(self, buf, tile):
+        """The zero-padded input rows that output rows h0:h1 of examples n0:n1 read."""
+        n0, n1, h0, h1 = tile
+        A_prev, ((top, _), (left, right)) = self.A_prev, self.pads
+        n_H_prev, n_W_prev, n_C_prev = A_prev.shape[1:]
+        f_h, s_h = self.W.shape[0], self.stride[0]
+        r0, r1 = h0 * s_h - top, (h1 - 1) * s_h + f_h - top  # input rows, maybe in the padding
+        lo = min(max(r0, 0), n_H_prev)
+        hi = max(min(r1, n_H_prev), lo)
+        if (lo, hi) == (r0, r1) and not (left or right):
+            return A_prev[n0:n1, r0:r1]
+        A_t = buf[:(n1 - n0) * (r1 - r0) * self.W_pad * n_C_prev]
+        A_t = A_t.reshape(n1 - n0, r1 - r0, self.W_pad, n_C_prev)
+        A_t[:, :lo - r0], A_t[:, hi - r0:] = 0, 0
+        inner = A_t[:, lo - r0:hi - r0]
+        inner[:, :, :left], inner[:, :, left + n_W_prev:] = 0, 0
+        inner[:, :, left:left + n_W_prev] = A_prev[n0:n1, lo:hi]
+        return A_t
+
+    # ---- im2col + GEMM (batched over groups) -----------------------------------------------
+    def _grouped(self):
+        """groups, K_g = f_h f_w n_C_prev / groups, and W as (groups, K_g, n_C / groups)."""
+        f_h, f_w, n_Cg, n_C = self.W.shape
+        g, K_g = self.groups, f_h * f_w * n_Cg
+        W_g = self.W.reshape(f_h, f_w, n_Cg, g, n_C // g).transpose(3, 0, 1, 2, 4)
+        return g, K_g, W_g.reshape(g, K_g, n_C // g)  # a view when groups == 1
+
+    def _im2col(self, A_t, buf, rows):
+        """Copy every patch of a padded tile into buf: (groups, rows, f_h f_w n_C_prev/groups).
+        Rows follow (n, h, w), columns the filter layout (i, j, k): cols @ W is the conv."""
+        f_h, f_w, n_Cg, _ = self.W.shape
+        g = self.groups
+        windows = _windows(A_t, f_h, f_w, *self.stride)  # (n, h, w, k, i, j)
+        n, h, w = windows.shape[:3]
+        cols = buf[:rows * f_h * f_w * n_Cg * g].reshape(g, n, h, w, f_h, f_w, n_Cg)
+        xp.copyto(cols, windows.reshape(n, h, w, g, n_Cg, f_h, f_w).transpose(3, 0, 1, 2, 5, 6, 4))
+        return cols.reshape(g, rows, f_h * f_w * n_Cg)
+
+    def _im2col_backward(self, dZ, need_A, need_W):
+        f_h, f_w, n_Cg, n_C = self.W.shape
+        g, (s_h, s_w), (top, _), (left, _) = self.groups, self.stride, *self.pads
+        m, n_H_prev, n_W_prev, n_C_prev = self.A_prev.shape
+        dA_prev = xp.zeros(self.A_prev.shape, dtype=dZ.dtype) if need_A else None
+        dW = xp.zeros((g, f_h * f_w * n_Cg, n_C // g), dtype=dZ.dtype) if need_W else None
+        # W as (f_h f_w, g, n_C / g, n_C_prev / g): dcols = dZ W^T for every offset and group
+        W_T = self.W.reshape(f_h * f_w, n_Cg, g, n_C // g).transpose(0, 2, 3, 1)
+        tiles, pad_buf, buf = self._workspace()
+        for tile in tiles:
+            n0, n1, h0, h1 = tile
+            rows = (n1 - n0) * (h1 - h0) * self.n_W
+            dZ_g = dZ[n0:n1, h0:h1].reshape(rows, g, n_C // g).transpose(1, 0, 2)
+            if need_W:  # dW = cols^T dZ, per group
+                cols = self._im2col(self._padded_tile(pad_buf, tile), buf, rows)
+                dW += xp.matmul(cols.transpose(0, 2, 1), dZ_g)
+            if not need_A:
+                continue
+            # dcols, offset-major (f_h f_w, rows, n_C_prev), so that each offset's slice is
+            # contiguous; it reuses the buffer of cols
+            dcols = buf[:f_h * f_w * rows * n_C_prev].reshape(f_h * f_w, rows, g, n_Cg)
+            xp.matmul(dZ_g, W_T, out=dcols.transpose(0, 2, 1, 3))
+            dcols = dcols.reshape(f_h, f_w, n1 - n0, h1 - h0, self.n_W, n_C_prev)
+            # col2im: scatter-add each offset's slice onto the input pixels it was read from
+            # (the ones in the padding are skipped, so dA_prev needs no crop)
+            for i in range(f_h):
+                hit_h = _hit(i, top, n_H_prev, s_h, h0, h1)
+                for j in range(f_w if hit_h else 0):
+                    hit_w = _hit(j, left, n_W_prev, s_w, 0, self.n_W)
+                    if hit_w:
+                        dst = dA_prev[n0:n1, hit_h[1], hit_w[1]]
+                        xp.add(dst, dcols[i, j, :, hit_h[0], hit_w[0]], out=dst)
+        if need_W:
+            dW = dW.reshape(g, f_h, f_w, n_Cg, n_C // g).transpose(1, 2, 3, 0, 4)
+            dW = dW.reshape(self.W.shape)
+        return dA_prev, dW
+
+    # ---- depthwise (groups = n_C_prev): one einsum over the window view, no copies ---------
+    def _depthwise_forward(self, A_t, Z_t):
+        f_h, f_w, _, n_C = self.W.shape
+        n_C_prev = A_t.shape[3]
+        W_d = self.W.reshape(f_h, f_w, n_C_prev, n_C // n_C_prev)
+        windows = _windows(A_t, f_h, f_w, *self.stride)  # (n, h, w, c, i, j)
+        Z_d = Z_t.reshape(*Z_t.shape[:3], n_C_prev, n_C // n_C_prev)
+        for q in range(W_d.shape[3]):  # the depth multiplier, usually 1
+            xp.einsum("nhwcij,ijc->nhwc", windows, W_d[..., q], out=Z_d[..., q])
+
+    def _depthwise_backward(self, dZ, need_A, need_W):
+        f_h, f_w, _, n_C = self.W.shape
+        m, n_H_prev, n_W_prev, n_C_prev = self.A_prev.shape
+        k = n_C // n_C_prev
+        W_d = self.W.reshape(f_h, f_w, n_C_prev, k)
+        dZ_d = dZ.reshape(*dZ.shape[:3], n_C_prev, k)
+        dW = None
+        if need_W:  # dW[i, j, c] = sum over pixels of A_ij[..., c] dZ[..., c]
+            dW = xp.zeros((f_h, f_w, n_C_prev, k), dtype=dZ.dtype)
+            tiles, pad_buf, _ = self._workspace()
+            for tile in tiles:
+                n0, n1, h0, h1 = tile
+                windows = _windows(self._padded_tile(pad_buf, tile), f_h, f_w, *self.stride)
+                for q in range(k):
+                    dW[..., q] += xp.einsum("nhwcij,nhwc->ijc", windows, dZ_d[n0:n1, h0:h1, ..., q])
+            dW = dW.reshape(self.W.shape)
+        return (self._depthwise_dA(dZ_d, W_d) if need_A else None), dW
+
+    def _depthwise_dA(self, dZ_d, W_d):
+        """dA_prev for depthwise filters: at stride 1 a gather (the depthwise correlation of
+        the zero-padded dZ with the flipped filters), else a scatter-add per kernel offset."""
+        f_h, f_w, n_C_prev, k = W_d.shape
+        m, n_H_prev, n_W_prev, _ = self.A_prev.shape
+        (s_h, s_w), ((top, _), (left, _)) = self.stride, self.pads
+        if (s_h, s_w) == (1, 1):
+            # dZ_pad[t] = dZ[t - (f - 1 - top)], then dA[r] = sum_i dZ_pad[r + i] W[f - 1 - i]
+            H_full, W_full = n_H_prev + f_h - 1, n_W_prev + f_w - 1
+            dZ_pad = xp.zeros((m, H_full, W_full, n_C_prev, k), dtype=dZ_d.dtype)
+            hit_h = _hit(f_h - 1, top, H_full, 1, 0, self.n_H)
+            hit_w = _hit(f_w - 1, left, W_full, 1, 0, self.n_W)
+            if hit_h and hit_w:
+                dZ_pad[:, hit_h[1], hit_w[1]] = dZ_d[:, hit_h[0], hit_w[0]]
+            windows = _windows(dZ_pad, f_h, f_w, 1, 1)  # (m, n_H_prev, n_W_prev, c, q, i, j)
+            W_flip = W_d[::-1, ::-1]
+            dA_prev = xp.einsum("nhwcij,ijc->nhwc", windows[..., 0, :, :], W_flip[..., 0])
+            for q in range(1, k):
+                dA_prev += xp.einsum("nhwcij,ijc->nhwc", windows[..., q, :, :], W_flip[..., q])
+            return dA_prev
+        hits = [[_hit(i, top, n_H_prev, s_h, 0, self.n_H) for i in range(f_h)],
+                [_hit(j, left, n_W_prev, s_w, 0, self.n_W) for j in range(f_w)]]
+        dA_prev = xp.zeros(self.A_prev.shape, dtype=dZ_d.dtype)
+        for i, hit_h in enumerate(hits[0]):
+            for j, hit_w in enumerate(hits[1]):
+                if hit_h and hit_w:
+                    dst = dA_prev[:, hit_h[1], hit_w[1]]
+                    for q in range(k):
+                        dst += dZ_d[:, hit_h[0], hit_w[0], :, q] * W_d[i, j, :, q]
+        return dA_prev
+
+
+def _subsample(A, s_h: int, s_w: int):
+    return A if (s_h, s_w) == (1, 1) else xp.ascontiguousarray(A[:, ::s_h, ::s_w])
+
+
+def conv2d(x: Tensor, W: Tensor, b: Tensor | None = None, *, stride=1, padding="valid",
+           groups: int = 1) -> Tensor:
+    """Z = W * x + b, a 2-D convolution (cross-correlation), channels last.   notes §4.1
+
+    Shapes: x (m, n_H_prev, n_W_prev, n_C_prev), W (f_h, f_w, n_C_prev // groups, n_C),
+    b (n_C,) -> Z (m, n_H, n_W, n_C), n_H = floor((n_H_prev + 2p - f_h) / s_h) + 1.
+
+    Args:
+        stride: s, or (s_h, s_w).
+        padding: "valid" (p = 0); "same" (n_H = ceil(n_H_prev / s_h), as TensorFlow: an odd
+            total padding puts the extra row/column at the bottom/right, so even f works);
+            an int p; (p_h, p_w); or ((top, bottom), (left, right)).
+        groups: split channels and filters into this many blocks (PyTorch's ``groups``);
+            groups = n_C_prev is a depthwise convolution.
+    """
+    args = (x, W) if b is None else (x, W, b)
+    return Conv2D.apply(*args, stride=stride, padding=padding, groups=groups)
