@@ -244,6 +244,18 @@ def _check_sizes(class_name: str, config: dict, state: dict, prefix: str = "") -
         expected[f"{prefix}gamma"] = (config.get("n"),)
     elif class_name == "Embedding":
         expected[f"{prefix}E"] = (config.get("V"), config.get("n"))
+    elif class_name == "Conv2D":
+        f, groups = config.get("f"), config.get("groups", 1)
+        f = (f, f) if isinstance(f, int) else tuple(f or ())
+        n_C_prev = config.get("n_C_prev")
+        if len(f) != 2 or not isinstance(n_C_prev, int) or not isinstance(groups, int) \
+                or groups < 1:
+            raise ValueError(f"Conv2D at {prefix or 'the top'}: invalid config {config!r}")
+        expected[f"{prefix}W"] = (*f, n_C_prev // groups, config.get("n_C"))
+    elif class_name in ("SimpleRNN", "GRU", "LSTM"):
+        expected[f"{prefix}W_x.0"] = (config.get("n_x"),
+                                      {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}[class_name]
+                                      * (config.get("n_a") or 0))
     for key, shape in expected.items():
         stored = state.get(key)
         if stored is None or tuple(stored.shape) != shape:

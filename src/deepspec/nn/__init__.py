@@ -17,12 +17,11 @@ from .layers import Dense, Dropout, Flatten, LeakyReLU, ReLU, Sigmoid, Softmax, 
 from .module import Module, Parameter
 from .norm import BatchNorm, BatchNorm1d
 from .recurrent import GRU, LSTM, Bidirectional, SimpleRNN, TimeDistributed
-from .summary import summary
 
 __all__ = [
     "GRU", "LSTM", "AvgPool2D", "BatchNorm", "BatchNorm1d", "BatchNorm2d", "Bidirectional",
     "Conv2D", "ConvBlock", "Dense", "DepthwiseConv2D", "Dropout", "Embedding", "Flatten",
     "GlobalAvgPool2D", "IdentityBlock", "InceptionModule", "LeakyReLU", "MaxPool2D", "Module",
     "Parameter", "ReLU", "SeparableConv2D", "Sequential", "Sigmoid", "SimpleRNN", "Softmax",
-    "Tanh", "TimeDistributed", "ZeroPadding2D", "summary",
+    "Tanh", "TimeDistributed", "ZeroPadding2D",
 ]
