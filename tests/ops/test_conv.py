@@ -93,6 +93,8 @@ def test_conv_output_size_table(n, f, stride, pad, expected):
     ((5, 0, 1, 0), ValueError, r"conv_output_size: need .*f=0"),
     ((5, 3, 1, -1), ValueError, r"conv_output_size: need .*padding=-1"),
     ((5.0, 3, 1, 0), TypeError, r"conv_output_size: n should be an int, got 5.0"),
+    ((5, 3, 1, (1, 2, 3)), TypeError, r"conv_output_size: pad should be an int or a pair "
+                                      r"\(before, after\), got \(1, 2, 3\)"),
 ])
 def test_conv_output_size_rejects_impossible_configurations(args, error, message):
     with pytest.raises(error, match=message):

@@ -198,6 +198,20 @@ def test_cells_composed_over_time_equal_the_sequence_op(name):
         close(t.grad, u.grad)
 
 
+@pytest.mark.parametrize("name", GATES)
+def test_inputs_are_untouched_and_memory_order_does_not_matter(name):
+    arrays = make(name, seed=22)
+    fortran = [np.asfortranarray(a) for a in arrays]  # W.T contiguous: no copy made by .T
+    c_order, f_order = (run_with_loss(name, a, 23, lengths=np.array([4, 2]))
+                        for a in (arrays, fortran))
+    for a, f in zip(arrays, fortran):
+        np.testing.assert_array_equal(f, a)
+    for o, p in zip(c_order[1], f_order[1]):
+        close(o, p)
+    for t, u in zip(c_order[0], f_order[0]):
+        close(t.grad, u.grad)
+
+
 def test_default_initial_states_are_zeros():
     x, W_x, W_a, b, a0, c0 = make("lstm", seed=14)
     zeros = np.zeros((M, N_A))

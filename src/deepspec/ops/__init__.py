@@ -34,11 +34,13 @@ from .losses import (
     softmax_cross_entropy,
 )
 from .norm import batch_norm
+from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 
 __all__ = [
     "abs", "add", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "clip", "concat", "div", "dropout", "embedding", "exp", "getitem", "leaky_relu", "linear",
-    "log", "log_softmax", "matmul", "max", "mean", "mse", "mul", "neg", "one_hot", "pow",
-    "relu", "reshape", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "stack", "sub",
-    "sum", "tanh", "transpose", "where",
+    "clip", "concat", "div", "dropout", "embedding", "exp", "getitem", "gru", "gru_cell",
+    "leaky_relu", "linear", "log", "log_softmax", "lstm", "lstm_cell", "matmul", "max", "mean",
+    "mse", "mul", "neg", "one_hot", "pow", "relu", "reshape", "rnn", "rnn_cell", "sigmoid",
+    "softmax", "softmax_cross_entropy", "sqrt", "stack", "sub", "sum", "tanh", "transpose",
+    "where",
 ]

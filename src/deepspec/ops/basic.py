@@ -145,7 +145,10 @@ class Linear(Function):
             raise ValueError(f"linear: A_prev should have shape (*, {n_prev}) to match W "
                              f"{W.shape}, got {A_prev.shape}")
         self.A_prev, self.W = A_prev, W
-        Z = A_prev @ W.T
+        if A_prev.ndim > 2:  # (..., n_prev): one 2-D GEMM, not a batch of small ones
+            Z = (A_prev.reshape(-1, n_prev) @ W.T).reshape(*A_prev.shape[:-1], n)
+        else:
+            Z = A_prev @ W.T
         if b is not None:
             if b.shape != (n,):
                 expect_shape("linear", "b", b.shape, (n,))
@@ -154,7 +157,12 @@ class Linear(Function):
 
     def backward(self, dZ):
         need_A, need_W = self.needs_grad[0], self.needs_grad[1]
-        dA_prev = dZ @ self.W if need_A else None
+        if not need_A:
+            dA_prev = None
+        elif dZ.ndim > 2:
+            dA_prev = (dZ.reshape(-1, dZ.shape[-1]) @ self.W).reshape(self.A_prev.shape)
+        else:
+            dA_prev = dZ @ self.W
         if dZ.ndim != 2:  # fold leading axes (or none, for 1-D A_prev) into one batch axis
             dZ2, A2 = dZ.reshape(-1, dZ.shape[-1]), self.A_prev.reshape(-1, self.W.shape[1])
         else:

@@ -1,14 +1,18 @@
 """Convolution, channels last: output size, zero padding, conv2d.   notes §4.1
 
-Output size (notes §4.1, "strided convolution"): n_out = floor((n + 2p - f) / s) + 1.
+Output size (notes §4.1, strided convolution): n_out = floor((n + 2p - f) / s) + 1.
 Images are (m, n_H, n_W, n_C_prev); filters keep the notes' layout (f_h, f_w, n_C_prev, n_C).
 
-conv2d is im2col + one GEMM: the (f_h, f_w, n_C_prev) patch under every output pixel is copied
+conv2d is im2col + GEMM: the (f_h, f_w, n_C_prev) patch under every output pixel is copied
 (stride tricks) into a row of a column matrix, and Z = cols @ W.reshape(-1, n_C) + b. Backward
 is closed form: dW = cols^T dZ, db = sum dZ, and dA_prev is col2im of dcols = dZ W^T, a
 scatter-add with one Python step per kernel offset (f_h * f_w of them). The work runs in
-tiles of examples (or of output rows) so each column matrix stays in cache and is never kept
-for backward (backward rebuilds it: cheaper than holding f_h*f_w copies of the input).
+tiles of whole examples (or bands of output rows, for big images) so each column matrix
+stays in cache; it is never kept for backward, which rebuilds it (cheaper than holding
+f_h f_w copies of the input). Grouped filters are one GEMM per group (numpy's batched
+matmul, no Python loop); depthwise filters (one channel per group) skip the column matrix:
+an einsum over the window view, per depth multiplier. A 1x1 filter without padding is a plain
+GEMM on the (m n_H n_W, n_C_prev) view.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from __future__ import annotations
 from ..backend import xp
 from ..tensor import Function, Tensor
 
-# elements per column-matrix tile: 2**20 (4 MiB in float32) stays in L2/L3 while the GEMM and
-# the scatter-add run on it, and far below glibc's 32 MiB mmap threshold, so the buffer is
-# recycled from the heap instead of page-faulted afresh on every call
-TILE_ELEMS = 1 << 20
+# elements per column-matrix tile, 2**21 (8 MiB in float32): the tile stays in the L3 cache
+# while its GEMMs and scatter-adds run, yet the GEMMs stay few (each call wakes the BLAS
+# threads, which costs dearly on a busy machine); and below glibc's 32 MiB mmap threshold, so
+# the buffer is recycled from the heap instead of page-faulted afresh on every call
+TILE_ELEMS = 1 << 21
 
 
 # ---- shapes and padding -------------------------------------------------------------------
@@ -33,6 +38,9 @@ def conv_output_size(n: int, f: int, stride: int = 1, pad: int | tuple[int, int]
     ``pad`` is the padding on each side, or a pair (before, after) for asymmetric padding
     (then n + before + after replaces n + 2p).
     """
+    if not (_is_int(pad) or isinstance(pad, (tuple, list)) and len(pad) == 2):
+        raise TypeError(f"conv_output_size: pad should be an int or a pair (before, after), "
+                        f"got {pad!r}")
     before, after = (pad, pad) if _is_int(pad) else tuple(pad)
     for name, v in (("n", n), ("f", f), ("stride", stride), ("padding", before),
                     ("padding", after)):
@@ -91,19 +99,6 @@ def resolve_padding(op: str, padding, size: tuple[int, int], kernel: tuple[int, 
     return _pads(op, padding)
 
 
-def _padded(x, pads, fill=0.0):
-    """x (m, n_H, n_W, n_C) with pads rows/columns of ``fill`` around n_H and n_W."""
-    (top, bottom), (left, right) = pads
-    if not (top or bottom or left or right):
-        return x
-    m, n_H, n_W, n_C = x.shape
-    out = xp.empty((m, n_H + top + bottom, n_W + left + right, n_C), dtype=x.dtype)
-    out[:, :top], out[:, top + n_H:] = fill, fill  # only the border: the interior is copied
-    out[:, top:top + n_H, :left], out[:, top:top + n_H, left + n_W:] = fill, fill
-    out[:, top:top + n_H, left:left + n_W] = x
-    return out
-
-
 # ---- zero padding ---------------------------------------------------------------------------
 class ZeroPad(Function):
     """Pad n_H and n_W with zeros (the notes' zero_pad); backward crops.   notes §4.1
@@ -115,9 +110,12 @@ class ZeroPad(Function):
         if x.ndim != 4:
             raise ValueError(f"zero_pad: x should be 4-D (m, n_H, n_W, n_C), got shape "
                              f"{x.shape}")
-        self.pads, self.n_H, self.n_W = pads, x.shape[1], x.shape[2]
-        out = _padded(x, pads)
-        return out.copy() if out is x else out
+        (top, bottom), (left, right) = pads
+        m, n_H, n_W, n_C = x.shape
+        self.pads, self.n_H, self.n_W = pads, n_H, n_W
+        out = xp.zeros((m, n_H + top + bottom, n_W + left + right, n_C), dtype=x.dtype)
+        out[:, top:top + n_H, left:left + n_W] = x
+        return out
 
     def backward(self, dout):
         (top, _), (left, _) = self.pads
@@ -167,7 +165,7 @@ class Conv2D(Function):
     Shapes: A_prev (m, n_H_prev, n_W_prev, n_C_prev), W (f_h, f_w, n_C_prev // groups, n_C),
     b (n_C,) -> Z (m, n_H, n_W, n_C). With ``groups`` the channels and the filters split into
     that many blocks; filter block g sees only channel block g (depthwise: one channel each).
-    Backward: dW = cols^T dZ, db = sum dZ, dA_prev = col2im(dZ W^T), all tile by tile.
+    Backward: dW = cols^T dZ, db = sum dZ, dA_prev = col2im(dZ W^T), tile by tile.
     """
 
     def forward(self, A_prev, W, b=None, *, stride, padding, groups):
@@ -212,13 +210,13 @@ class Conv2D(Function):
             return Z
         self.path = "depthwise" if groups == n_C_prev > 1 else "im2col"
         tiles, pad_buf, buf = self._workspace()
+        W_g = self._grouped()[2] if self.path == "im2col" else None
         for tile in tiles:
             n0, n1, h0, h1 = tile
             A_t, Z_t = self._padded_tile(pad_buf, tile), Z[n0:n1, h0:h1]
             if self.path == "depthwise":
                 self._depthwise_forward(A_t, Z_t)
             else:  # Z = cols @ W, one GEMM per group (one in all when groups == 1)
-                _, K_g, W_g = self._grouped()
                 rows = Z_t.size // n_C
                 Z_g = Z_t.reshape(rows, groups, n_C // groups).transpose(1, 0, 2)
                 xp.matmul(self._im2col(A_t, buf, rows), W_g, out=Z_g)
@@ -310,9 +308,9 @@ class Conv2D(Function):
         g, (s_h, s_w), (top, _), (left, _) = self.groups, self.stride, *self.pads
         m, n_H_prev, n_W_prev, n_C_prev = self.A_prev.shape
         dA_prev = xp.zeros(self.A_prev.shape, dtype=dZ.dtype) if need_A else None
+        dA_g = None if dA_prev is None else dA_prev.reshape(m, n_H_prev, n_W_prev, g, n_Cg)
         dW = xp.zeros((g, f_h * f_w * n_Cg, n_C // g), dtype=dZ.dtype) if need_W else None
-        # W as (f_h f_w, g, n_C / g, n_C_prev / g): dcols = dZ W^T for every offset and group
-        W_T = self.W.reshape(f_h * f_w, n_Cg, g, n_C // g).transpose(0, 2, 3, 1)
+        _, K_g, W_g = self._grouped()
         tiles, pad_buf, buf = self._workspace()
         for tile in tiles:
             n0, n1, h0, h1 = tile
@@ -323,11 +321,11 @@ class Conv2D(Function):
                 dW += xp.matmul(cols.transpose(0, 2, 1), dZ_g)
             if not need_A:
                 continue
-            # dcols, offset-major (f_h f_w, rows, n_C_prev), so that each offset's slice is
-            # contiguous; it reuses the buffer of cols
-            dcols = buf[:f_h * f_w * rows * n_C_prev].reshape(f_h * f_w, rows, g, n_Cg)
-            xp.matmul(dZ_g, W_T, out=dcols.transpose(0, 2, 1, 3))
-            dcols = dcols.reshape(f_h, f_w, n1 - n0, h1 - h0, self.n_W, n_C_prev)
+            # dcols = dZ W^T: one GEMM per group (one in all when groups == 1), into the
+            # buffer of cols
+            dcols = buf[:g * rows * K_g].reshape(g, rows, K_g)
+            xp.matmul(dZ_g, W_g.transpose(0, 2, 1), out=dcols)
+            dcols = dcols.reshape(g, n1 - n0, h1 - h0, self.n_W, f_h, f_w, n_Cg)
             # col2im: scatter-add each offset's slice onto the input pixels it was read from
             # (the ones in the padding are skipped, so dA_prev needs no crop)
             for i in range(f_h):
@@ -335,8 +333,9 @@ class Conv2D(Function):
                 for j in range(f_w if hit_h else 0):
                     hit_w = _hit(j, left, n_W_prev, s_w, 0, self.n_W)
                     if hit_w:
-                        dst = dA_prev[n0:n1, hit_h[1], hit_w[1]]
-                        xp.add(dst, dcols[i, j, :, hit_h[0], hit_w[0]], out=dst)
+                        dst = dA_g[n0:n1, hit_h[1], hit_w[1]]  # (n, h, w, g, n_C_prev / g)
+                        src = dcols[:, :, hit_h[0], hit_w[0], i, j].transpose(1, 2, 3, 0, 4)
+                        xp.add(dst, src, out=dst)
         if need_W:
             dW = dW.reshape(g, f_h, f_w, n_Cg, n_C // g).transpose(1, 2, 3, 0, 4)
             dW = dW.reshape(self.W.shape)

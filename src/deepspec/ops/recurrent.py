@@ -38,12 +38,19 @@ _ACTIVATIONS = ("tanh", "relu")
 
 
 # ---- shared pieces ------------------------------------------------------------------------------
-def _sigmoid_(Z):
-    """Z := 1 / (1 + e^-Z) in place (the caller silences exp's overflow: e^-Z = inf gives 0)."""
-    xp.negative(Z, out=Z)
-    xp.exp(Z, out=Z)
-    Z += 1
-    xp.reciprocal(Z, out=Z)
+def _halve_sigmoid_rows(W, rows: int):
+    """W[:rows] *= 1/2 in place: the σ gates' rows of a weight (or bias), so the products give
+    z/2 for _sigmoid_of_half_. Exact: 1/2 is a power of two."""
+    W[:rows] *= 0.5
+    return W
+
+
+def _sigmoid_of_half_(Z):
+    """Z := σ(2 Z) = (1 + tanh(Z)) / 2 in place, from the halved pre-activation: one tanh
+    instead of 1 / (1 + e^-z)'s four passes, and no overflow.   notes §1.3.3"""
+    xp.tanh(Z, out=Z)
+    Z *= 0.5
+    Z += 0.5
 
 
 def _dsigmoid_(dZ, A, scratch):
@@ -83,8 +90,9 @@ def _check(op, G, x, W_x, W_a, b, a0, c0=None, b_rows=None):
 
 
 def _T(W):
-    """W.T as a contiguous array (the notes' (G*n_a, n) orientation of a weight)."""
-    return xp.ascontiguousarray(W.T)
+    """A C-ordered copy of W.T (the notes' (G*n_a, n) orientation of a weight); always a copy,
+    so it can be scaled in place even when W.T happens to be contiguous already."""
+    return xp.array(W.T, order="C")
 
 
 def _rows(A):
@@ -103,18 +111,20 @@ class _Recurrent(Function):
     batch-major (T*m, .) layout, which the backward loop fills as it goes.
     """
 
-    def _start(self, x, W_x, W_a, b, a0, mask):
+    def _start(self, x, W_x, W_a, b, a0, mask, sigmoid_rows=0):
         """The input projection of all steps, W_x.T x<t> + b (T, G*n_a, m), by one matmul
         call (T GEMMs: one 2-D GEMM would need an 8 MB transposition into this layout at
-        m = 32, T = 64, n_a = 256), and the states buffer (T + 1, n_a, m) holding a<0>. The
-        bias rides along as one more column of W_x.T against a row of ones (a separate pass
-        adding it costs more)."""
+        m = 32, T = 64, n_a = 256), halved in the first sigmoid_rows rows (the σ gates, see
+        _sigmoid_of_half_), and the states buffer (T + 1, n_a, m) holding a<0>. The bias rides
+        along as one more column of W_x.T against a row of ones (cheaper than a pass adding
+        it)."""
         self.x, self.W_x, self.mask = x, W_x, mask
         self.valid = None if mask is None else xp.ascontiguousarray(mask.T)[:, None, :]
         m, T, n_x = x.shape
         dtype = xp.result_type(x, W_x, W_a, b)
         W = xp.empty((W_x.shape[1], n_x + 1), dtype=dtype)  # [W_x.T | b]
         W[:, :n_x], W[:, n_x] = W_x.T, b
+        _halve_sigmoid_rows(W, sigmoid_rows)
         X = xp.empty((T, n_x + 1, m), dtype=dtype)  # [x<t>.T ; 1] for every t
         X[:, :n_x], X[:, n_x] = x.transpose(1, 2, 0), 1
         P = xp.matmul(W, X)
@@ -245,28 +255,29 @@ class LSTM(_Recurrent):
 
     def forward(self, x, W_x, W_a, b, a0, c0, *, mask, op="lstm"):
         m, T, n_x, n = _check(op, 4, x, W_x, W_a, b, a0, c0)
-        Gam, S = self._start(x, W_x, W_a, b, a0, mask)  # Gam becomes the gates, in place
+        Gam, S = self._start(x, W_x, W_a, b, a0, mask, 3 * n)  # -> the gates, in place
         C = xp.empty_like(S)  # cells c<0> .. c<T>
         C[0] = c0.T
         TC = xp.empty((T, n, m), dtype=S.dtype)  # tanh(c<t>) of each step's new cell
-        W_aT, valid = _T(W_a), self.valid
+        W_aT, valid = _halve_sigmoid_rows(_T(W_a), 3 * n), self.valid
         rec, tmp = xp.empty((4 * n, m), dtype=S.dtype), xp.empty((n, m), dtype=S.dtype)
-        with xp.errstate(over="ignore"):
-            for t in range(T):
-                Z = Gam[t]
-                xp.matmul(W_aT, S[t], out=rec)
-                Z += rec
-                _sigmoid_(Z[:3 * n])
-                xp.tanh(Z[3 * n:], out=Z[3 * n:])
-                U, F, O, G = Z[:n], Z[n:2 * n], Z[2 * n:3 * n], Z[3 * n:]
-                xp.multiply(U, G, out=C[t + 1])  # c<t> = Γu c~ + Γf c<t-1>
-                xp.multiply(F, C[t], out=tmp)
-                C[t + 1] += tmp
-                xp.tanh(C[t + 1], out=TC[t])
-                xp.multiply(O, TC[t], out=S[t + 1])  # a<t> = Γo tanh(c<t>)
-                if valid is not None:
-                    xp.copyto(S[t + 1], S[t], where=~valid[t])
-                    xp.copyto(C[t + 1], C[t], where=~valid[t])
+        for t in range(T):
+            Z = Gam[t]
+            xp.matmul(W_aT, S[t], out=rec)
+            Z += rec
+            xp.tanh(Z, out=Z)  # c~, and tanh(z/2) for the σ gates: one call for all four
+            gates = Z[:3 * n]
+            gates *= 0.5
+            gates += 0.5
+            U, F, O, G = Z[:n], Z[n:2 * n], Z[2 * n:3 * n], Z[3 * n:]
+            xp.multiply(U, G, out=C[t + 1])  # c<t> = Γu c~ + Γf c<t-1>
+            xp.multiply(F, C[t], out=tmp)
+            C[t + 1] += tmp
+            xp.tanh(C[t + 1], out=TC[t])
+            xp.multiply(O, TC[t], out=S[t + 1])  # a<t> = Γo tanh(c<t>)
+            if valid is not None:
+                xp.copyto(S[t + 1], S[t], where=~valid[t])
+                xp.copyto(C[t + 1], C[t], where=~valid[t])
         self.Gam, self.S, self.C, self.TC, self.W_a = Gam, S, C, TC, W_a
         return self._pack(S, (C[T],))
 
@@ -325,38 +336,38 @@ class GRU(_Recurrent):
 
     def forward(self, x, W_x, W_a, b, a0, *, mask, reset_after, op="gru"):
         m, T, n_x, n = _check(op, 3, x, W_x, W_a, b, a0, b_rows=2 if reset_after else None)
-        Gam, S = self._start(x, W_x, W_a, b[0] if reset_after else b, a0, mask)
+        Gam, S = self._start(x, W_x, W_a, b[0] if reset_after else b, a0, mask, 2 * n)
         # what backward needs of the reset: Γr * a<t-1> (notes) or W_a[:, c~].T a<t-1> + b[1, c~]
         RH = xp.empty((T, n, m), dtype=S.dtype)
-        W_aT, valid = _T(W_a), self.valid
+        W_aT, valid = _halve_sigmoid_rows(_T(W_a), 2 * n), self.valid
         W_ruT, W_cT = W_aT[:2 * n], W_aT[2 * n:]  # row blocks: contiguous
         rec, rec_c = xp.empty((3 * n, m), dtype=S.dtype), xp.empty((n, m), dtype=S.dtype)
-        b_h = b[1][:, None] if reset_after else None
-        with xp.errstate(over="ignore"):
-            for t in range(T):
-                Z, h = Gam[t], S[t]
-                R, U, G = Z[:n], Z[n:2 * n], Z[2 * n:]
-                if reset_after:
-                    xp.matmul(W_aT, h, out=rec)
-                    rec += b_h
-                    Z[:2 * n] += rec[:2 * n]
-                    _sigmoid_(Z[:2 * n])
-                    RH[t] = rec[2 * n:]
-                    xp.multiply(R, RH[t], out=rec_c)
-                else:
-                    xp.matmul(W_ruT, h, out=rec[:2 * n])
-                    Z[:2 * n] += rec[:2 * n]
-                    _sigmoid_(Z[:2 * n])
-                    xp.multiply(R, h, out=RH[t])
-                    xp.matmul(W_cT, RH[t], out=rec_c)
-                G += rec_c
-                xp.tanh(G, out=G)
-                a = S[t + 1]  # a<t> = a<t-1> + Γu (c~ - a<t-1>)
-                xp.subtract(G, h, out=a)
-                a *= U
-                a += h
-                if valid is not None:
-                    xp.copyto(a, h, where=~valid[t])
+        if reset_after:
+            b_h = _halve_sigmoid_rows(b[1].astype(S.dtype), 2 * n)[:, None]
+        for t in range(T):
+            Z, h = Gam[t], S[t]
+            R, U, G = Z[:n], Z[n:2 * n], Z[2 * n:]
+            if reset_after:
+                xp.matmul(W_aT, h, out=rec)
+                rec += b_h
+                Z[:2 * n] += rec[:2 * n]
+                _sigmoid_of_half_(Z[:2 * n])
+                RH[t] = rec[2 * n:]
+                xp.multiply(R, RH[t], out=rec_c)
+            else:
+                xp.matmul(W_ruT, h, out=rec[:2 * n])
+                Z[:2 * n] += rec[:2 * n]
+                _sigmoid_of_half_(Z[:2 * n])
+                xp.multiply(R, h, out=RH[t])
+                xp.matmul(W_cT, RH[t], out=rec_c)
+            G += rec_c
+            xp.tanh(G, out=G)
+            a = S[t + 1]  # a<t> = a<t-1> + Γu (c~ - a<t-1>)
+            xp.subtract(G, h, out=a)
+            a *= U
+            a += h
+            if valid is not None:
+                xp.copyto(a, h, where=~valid[t])
         self.Gam, self.S, self.RH, self.W_a = Gam, S, RH, W_a
         self.reset_after = reset_after
         return self._pack(S)

@@ -97,14 +97,14 @@ def sequence_loss(model: CharLM, inputs, targets, mask) -> Tensor:
     return softmax_cross_entropy(model(inputs, mask=mask), targets, mask=mask)
 
 
-def cross_entropy(model: CharLM, sequences, *, batch_size: int = 256, pad_id: int = 0):
+def cross_entropy(model: CharLM, sequences, *, batch_size: int = 256):
     """(mean per-character cross-entropy in nats, number of characters) over ``sequences``."""
     total, count = 0.0, 0
     was_training = model.training
     model.eval()
     with no_grad():
         for start in range(0, len(sequences), batch_size):
-            inputs, targets, mask = batch(sequences[start:start + batch_size], pad_id)
+            inputs, targets, mask = batch(sequences[start:start + batch_size], model.pad_id)
             n = int(mask.sum())
             total += float(sequence_loss(model, inputs, targets, mask).data) * n
             count += n
