@@ -10,6 +10,13 @@ import torch  # test-only dependency; no importorskip
 
 import deepspec as ds
 
+# torch's thread pool costs tens of milliseconds per tiny op on a loaded 2-core machine;
+# the parity checks here are small, so one thread runs them fastest
+torch.set_num_threads(1)
+
+NHWC_TO_NCHW, NCHW_TO_NHWC = (0, 3, 1, 2), (0, 2, 3, 1)  # images: ours <-> torch
+FILTER_TO_TORCH, FILTER_FROM_TORCH = (3, 2, 0, 1), (2, 3, 1, 0)  # (f, f, C_in, C_out) <-> torch
+
 GRADCHECK_TOL = 1e-7          # gradcheck's relative difference, float64
 PARITY_MAX = 1e-8             # the spec's hard limit on |ours - torch|, float64
 RTOL, ATOL = 1e-10, 1e-12     # what float64 parity usually achieves

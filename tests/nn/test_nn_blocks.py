@@ -10,22 +10,9 @@ import torch  # test-only dependency; no importorskip
 import torch.nn.functional as TF
 
 import deepspec as ds
-from conftest import close, draw
+from conftest import FILTER_FROM_TORCH, FILTER_TO_TORCH, NCHW_TO_NHWC, NHWC_TO_NCHW, close, draw
 from deepspec.gradcheck import gradcheck
 from deepspec.nn.blocks import ConvBlock, IdentityBlock, InceptionModule
-
-NHWC_TO_NCHW, NCHW_TO_NHWC = (0, 3, 1, 2), (0, 2, 3, 1)
-FILTER_TO_TORCH, FILTER_FROM_TORCH = (3, 2, 0, 1), (2, 3, 1, 0)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """torch's thread pool costs ~60 ms per tiny op on a loaded 2-core machine; one thread
-    runs these small checks in microseconds. Restored after this module."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
 
 
 def torch_params(block):

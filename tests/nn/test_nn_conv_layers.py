@@ -14,7 +14,7 @@ import torch  # test-only dependency; no importorskip
 import torch.nn.functional as TF
 
 import deepspec as ds
-from conftest import close, draw
+from conftest import FILTER_FROM_TORCH, FILTER_TO_TORCH, NCHW_TO_NHWC, NHWC_TO_NCHW, close, draw
 from deepspec.nn.containers import Sequential
 from deepspec.nn.conv import (
     AvgPool2D,
@@ -27,19 +27,6 @@ from deepspec.nn.conv import (
     ZeroPadding2D,
 )
 from deepspec.nn.layers import Dense, Flatten, ReLU
-
-NHWC_TO_NCHW, NCHW_TO_NHWC = (0, 3, 1, 2), (0, 2, 3, 1)
-FILTER_TO_TORCH, FILTER_FROM_TORCH = (3, 2, 0, 1), (2, 3, 1, 0)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """torch's thread pool costs ~60 ms per tiny op on a loaded 2-core machine; one thread
-    runs these small checks in microseconds. Restored after this module."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
 
 
 def to_torch(a, requires_grad=True):
