@@ -171,6 +171,8 @@ def test_char_lm_names_beats_the_bigram_and_saves(tmp_path):
     path = tmp_path / "names.npz"
     results = recipe.run_names(names=toy_names(300), epochs=8, hidden=32, embedding=8,
                                batch_size=16, learning_rate=1e-2, quiet=True, save=path)
+    assert {"perplexity", "bigram_perplexity", "improvement", "novel_fraction", "samples",
+            "epochs", "train_perplexity"} <= set(results)
     assert results["perplexity"] < 0.9 * results["bigram_perplexity"]
     assert results["improvement"] == pytest.approx(
         results["bigram_perplexity"] / results["perplexity"], rel=1e-3)
@@ -231,3 +233,16 @@ def test_cli_runs_char_lm_names_on_a_given_cache(tmp_path):
     results = json.loads(out.stdout)
     assert results["recipe"] == "char-lm-names" and results["perplexity"] > 1
     assert results["held_out_characters"] > 0 and len(results["samples"]) == 10
+
+
+def test_plot_without_matplotlib_fails_before_training(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    with pytest.raises(ValueError, match=r"--plot needs matplotlib"):
+        recipe.run_names(names=toy_names(20), epochs=1, quiet=True, plot="curves.png")
+
+
+def test_too_few_names_or_pieces_are_refused():
+    with pytest.raises(ValueError, match="char-lm-names: need at least 10 distinct names"):
+        recipe.run_names(names=["ann", "bob", "ann"], quiet=True)
+    with pytest.raises(ValueError, match="at least 10 pieces of 101 characters, got 1"):
+        recipe.run_shakespeare(text="Shall I compare thee " * 6, quiet=True)
