@@ -118,10 +118,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _list() -> int:
     width = max([len("RECIPE"), *map(len, RECIPES)]) + 2
-    print(f"{'RECIPE':<{width}}{'TOUR':<6}{'COURSE':<28}WHAT IT RUNS")
+    print(f"{'RECIPE':<{width}}{'TOUR':<6}WHAT IT RUNS")
     for name, recipe in sorted(RECIPES.items()):
         tour = "yes" if recipe.fast else ""
-        print(f"{name:<{width}}{tour:<6}{recipe.course:<28}{recipe.summary}")
+        print(f"{name:<{width}}{tour:<6}{recipe.summary}")
+        print(f"{'':<{width + 6}}course: {recipe.course}")
     print("\nRun one with: deepspec run NAME   (deepspec run --help for the options)")
     return 0
 
