@@ -54,7 +54,7 @@ class _Recurrent(Module):
         return np.zeros(_GATES[type(self).__name__] * self.n_a, dtype=get_default_dtype())
 
     def _run(self, layer: int, x, state, mask):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} defines no _run")
 
     def forward(self, x, initial_state=None, *, mask=None, lengths=None):
         """x (m, T, n_x) -> a (m, T, n_a) if return_sequences else a_T (m, n_a); with
