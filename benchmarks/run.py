@@ -12,11 +12,13 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import bench_conv  # noqa: E402
 import bench_lstm  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_tiny  # noqa: E402
 
-WORKLOADS = {"mlp": bench_mlp.main, "tiny": bench_tiny.main, "lstm": bench_lstm.main}
+WORKLOADS = {"mlp": bench_mlp.main, "tiny": bench_tiny.main, "lstm": bench_lstm.main,
+             "conv": bench_conv.main}
 
 
 def main() -> None:

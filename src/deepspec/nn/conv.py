@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import init as initializers
 from ..backend import rng as make_rng
 from ..ops import conv as conv_ops
@@ -11,11 +13,15 @@ from .module import Module, Parameter
 from .norm import BatchNorm
 
 
+def _is_int(k) -> bool:
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
 def _pair(name: str, v) -> tuple[int, int]:
-    pair = (v, v) if isinstance(v, int) else tuple(v) if isinstance(v, (list, tuple)) else ()
-    if len(pair) != 2 or not all(isinstance(k, int) and k >= 1 for k in pair):
+    pair = (v, v) if _is_int(v) else tuple(v) if isinstance(v, (list, tuple)) else ()
+    if len(pair) != 2 or not all(_is_int(k) and k >= 1 for k in pair):
         raise ValueError(f"{name} should be a positive int or a pair of them, got {v!r}")
-    return pair
+    return tuple(int(k) for k in pair)
 
 
 def _explicit_pads(name: str, padding):

@@ -25,6 +25,7 @@ from .basic import (
     transpose,
     where,
 )
+from .conv import conv2d, conv_output_size, zero_pad
 from .dropout import dropout
 from .embedding import embedding, one_hot
 from .losses import (
@@ -34,13 +35,15 @@ from .losses import (
     softmax_cross_entropy,
 )
 from .norm import batch_norm
+from .pool import avg_pool2d, global_avg_pool2d, max_pool2d
 from .recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 
 __all__ = [
-    "abs", "add", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "clip", "concat", "div", "dropout", "embedding", "exp", "getitem", "gru", "gru_cell",
-    "leaky_relu", "linear", "log", "log_softmax", "lstm", "lstm_cell", "matmul", "max", "mean",
-    "mse", "mul", "neg", "one_hot", "pow", "relu", "reshape", "rnn", "rnn_cell", "sigmoid",
-    "softmax", "softmax_cross_entropy", "sqrt", "stack", "sub", "sum", "tanh", "transpose",
-    "where",
+    "abs", "add", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "clip", "concat", "conv2d", "conv_output_size", "div",
+    "dropout", "embedding", "exp", "getitem", "global_avg_pool2d", "gru", "gru_cell",
+    "leaky_relu", "linear", "log", "log_softmax", "lstm", "lstm_cell", "matmul", "max",
+    "max_pool2d", "mean", "mse", "mul", "neg", "one_hot", "pow", "relu", "reshape", "rnn",
+    "rnn_cell", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "stack", "sub", "sum",
+    "tanh", "transpose", "where", "zero_pad",
 ]

@@ -20,11 +20,12 @@ from __future__ import annotations
 from ..backend import xp
 from ..tensor import Function, Tensor
 
-# elements per column-matrix tile, 2**21 (8 MiB in float32): the tile stays in the L3 cache
-# while its GEMMs and scatter-adds run, yet the GEMMs stay few (each call wakes the BLAS
-# threads, which costs dearly on a busy machine); and below glibc's 32 MiB mmap threshold, so
-# the buffer is recycled from the heap instead of page-faulted afresh on every call
-TILE_ELEMS = 1 << 21
+# elements per column-matrix tile, 2**20 (4 MiB in float32): the tile stays in cache while
+# its GEMMs and scatter-adds run (on an idle machine 2**21 is ~10% slower, 2**22 ~20%), and
+# the buffer, below glibc's 32 MiB mmap threshold, is recycled from the heap rather than
+# page-faulted afresh on every call. Each tile makes three BLAS calls; on a machine whose
+# cores are oversubscribed every call waits for the BLAS threads, and bigger tiles do better.
+TILE_ELEMS = 1 << 20
 
 
 # ---- shapes and padding -------------------------------------------------------------------
