@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import init as initializers
 from ..backend import rng as make_rng
+from ..backend import xp
 from ..ops import activations as act
 from ..ops import basic
 from ..ops.dropout import dropout
@@ -30,15 +31,13 @@ class Dense(Module):
         self.b = Parameter(initializers.zeros((self.n,))) if bias else None
 
     def forward(self, A_prev: Tensor) -> Tensor:
-        if type(A_prev) is not Tensor:
-            A_prev = basic.lift(A_prev)
-        try:  # Linear checks the shapes; the message gains this layer's name
+        try:  # Linear checks the shapes (and apply lifts arrays); the message gains the layer
             if self.b is None:
                 return basic.Linear.apply(A_prev, self.W)
             return basic.Linear.apply(A_prev, self.W, self.b)
         except ValueError as error:
             raise ValueError(f"Dense({self.n_prev} -> {self.n}): input should have shape "
-                             f"(*, {self.n_prev}), got {A_prev.shape} ({error})") from None
+                             f"(*, {self.n_prev}), got {xp.shape(A_prev)} ({error})") from None
 
     def config(self) -> dict:
         return {"n_prev": self.n_prev, "n": self.n, "bias": self.b is not None,
@@ -53,7 +52,7 @@ class _Activation(Module):
     function: type = None  # the op's Function class
 
     def forward(self, Z: Tensor) -> Tensor:
-        return self.function.apply(Z if type(Z) is Tensor else basic.lift(Z))
+        return self.function.apply(Z)  # Function.apply lifts arrays to constant tensors
 
     def config(self) -> dict:
         return {}
