@@ -95,3 +95,12 @@ def float64_default():
     """Make float64 the default dtype for one test, and restore the old default after."""
     with ds.default_dtype("float64"):
         yield
+
+
+def real_data(name):
+    """Make sure data set ``name`` is in the cache (fetching it through the package tools, as
+    `deepspec data fetch` does) and return its folder. Tests that check a course number on
+    real data call this; a failed fetch fails the test rather than skipping it."""
+    from deepspec.data import fetch
+
+    return fetch(name, quiet=True)

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from .base import Option, Recipe, timed_run
+from .base import Option, Recipe, format_value, percent, timed_run
 
 RECIPES: dict[str, Recipe] = {}
 
@@ -30,4 +30,4 @@ def get(name: str) -> Recipe:
     return RECIPES[name]
 
 
-__all__ = ["RECIPES", "Option", "Recipe", "get", "timed_run"]
+__all__ = ["RECIPES", "Option", "Recipe", "format_value", "get", "percent", "timed_run"]

@@ -286,6 +286,7 @@ RECIPES = (
         course="assignment: cost falls, samples dinosaur names; ours: beats a smoothed "
                "bigram's held-out perplexity; most samples new",
         fast=True,
+        data=("names",),
         options=(
             Option("hidden", int, 128, "LSTM units per layer"),
             Option("embedding", int, 32, "character embedding size (0: the notes' one-hot)"),
@@ -301,6 +302,7 @@ RECIPES = (
         metric="perplexity",
         course="assignment: writes Shakespeare-like text; ours: beats a smoothed bigram's "
                "held-out perplexity",
+        data=("shakespeare",),
         options=(
             Option("prompt", str, "Shall I compare thee", "text the sample continues"),
             Option("length", int, 300, "characters to generate after the prompt"),
