@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install test bench lint clean
+.PHONY: install run test bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 install: $(VENV)/.installed
+
+# the tour needs the optional pieces: scikit-learn (generated data sets, digits),
+# scikit-image (a photo), matplotlib (plots)
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[data,plot]'
+	touch $@
+
+run: $(VENV)/.installed-run
+	$(BIN)/deepspec tour
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

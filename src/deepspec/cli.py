@@ -1,7 +1,9 @@
 """The ``deepspec`` command.
 
+    deepspec tour [--report DIR]  run every fast experiment; a table beside the course's numbers
     deepspec list                 the course experiments (recipes)
     deepspec run NAME [options]   run one and print its results beside the course's number
+    deepspec info                 versions, dtype, BLAS threads, the data cache
     deepspec data list            the real data sets, where they come from, fetched or not
     deepspec data fetch NAME      download one into the cache and check its SHA-256
 
@@ -17,7 +19,7 @@ import sys
 
 from .data import FetchError, cache_dir, fetch, list_sources
 from .data.sources import SOURCES
-from .recipes import RECIPES, get, timed_run
+from .recipes import RECIPES, Option, get, timed_run
 
 USAGE_ERROR, FAILURE = 2, 1
 
@@ -56,6 +58,32 @@ def build_parser() -> argparse.ArgumentParser:
     fetch_parser.add_argument(
         "-q", "--quiet", action="store_true", help="print only the final path")
 
+    tour = commands.add_parser(
+        "tour", help="run every fast course experiment and print a results table",
+        description="Run the fast recipes (those marked in `deepspec list`) one after "
+                    "another with their default options, then print a table: the experiment, "
+                    "our number, the course's number and the time it took. Data sets they "
+                    "read are fetched into the cache first if needed. Takes a few minutes on "
+                    "two CPU cores.",
+        epilog="Exits with 1 if an experiment failed or could not get its data.")
+    tour.add_argument("--seed", type=int, default=0,
+                      help="random seed for every experiment (default 0)")
+    tour.add_argument("--report", metavar="DIR", default=None,
+                      help="also write plots (learning curves, decision boundaries ...), "
+                           "README.md (the table and the plots) and results.json into DIR; "
+                           "needs matplotlib (pip install deepspec[plot])")
+    tour.add_argument("--only", metavar="NAMES", default=None,
+                      help="comma-separated recipes to run instead of the fast ones "
+                           "(any recipe, e.g. --only mnist-mlp,init-circles)")
+    tour.add_argument("--no-fetch", action="store_true",
+                      help="skip experiments whose data set is not in the cache instead of "
+                           "downloading it")
+    commands.add_parser("info", help="show versions, the default dtype, BLAS threads and the "
+                                     "data cache",
+                        description="Print what deepspec runs on: its version, Python, NumPy "
+                                    "and the optional packages, the default float dtype, the "
+                                    "BLAS library with its thread count, CPU count, thread "
+                                    "environment variables and the data cache.")
     commands.add_parser("list", help="list the course experiments (recipes)",
                         description="List every recipe: what it runs, the course's number "
                                     "for it, and whether the tour includes it.")
@@ -78,15 +106,27 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true",
                      help="print the results as one JSON object on stdout (progress goes to "
                           "stderr), for scripts")
-    seen = set()
+    for name, uses in recipe_options().items():
+        option = uses[0][1]
+        where = "; ".join(f"{recipe}: default {o.default!r}" for recipe, o in uses)
+        run.add_argument(f"--{name}", type=option.type, default=None,
+                         help=f"{option.help} ({where})")
+    return parser
+
+
+def recipe_options() -> dict[str, list[tuple[str, Option]]]:
+    """Each recipe option's name -> [(recipe name, Option)], checking that recipes sharing an
+    option name agree on its type (the command line has one --NAME for all of them)."""
+    options: dict[str, list[tuple[str, Option]]] = {}
     for recipe in RECIPES.values():
         for option in recipe.options:
-            if option.name not in seen:
-                seen.add(option.name)
-                run.add_argument(f"--{option.name}", type=option.type, default=None,
-                                 help=f"{option.help} ({recipe.name}; default "
-                                      f"{option.default!r})")
-    return parser
+            uses = options.setdefault(option.name, [])
+            if uses and uses[0][1].type is not option.type:
+                raise RuntimeError(
+                    f"recipes {uses[0][0]} and {recipe.name} both have --{option.name}, as "
+                    f"{uses[0][1].type.__name__} and {option.type.__name__}: one name, one type")
+            uses.append((recipe.name, option))
+    return options
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +141,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "list":
             return _list()
+        if args.command == "tour":
+            return _tour(args)
+        if args.command == "info":
+            from .info import format_info, info
+
+            print(format_info(info()))
+            return 0
         if args.command == "run":
             return _run(args)
     except (ValueError, FileNotFoundError) as e:
@@ -114,6 +161,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     args.help_parser.print_help(sys.stderr)  # a command or an action is missing
     return USAGE_ERROR
+
+
+def _tour(args) -> int:
+    from .tour import run_tour
+
+    only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
+    rows = run_tour(seed=args.seed, report=args.report, fetch_data=not args.no_fetch,
+                    only=only)
+    return 0 if all(row["status"] == "ok" for row in rows) else FAILURE
 
 
 def _list() -> int:
@@ -131,7 +187,7 @@ def _run(args) -> int:
     recipe = get(args.name)
     known = {option.name for option in recipe.options}
     extra = {}
-    for option in {o.name for r in RECIPES.values() for o in r.options}:
+    for option in recipe_options():
         value = getattr(args, option.replace("-", "_"))
         if value is not None:
             if option not in known:
