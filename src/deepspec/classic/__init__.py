@@ -66,3 +66,20 @@ __all__ += [
     "clip", "lstm_backward", "lstm_cell_backward", "lstm_cell_forward", "lstm_forward",
     "rnn_backward", "rnn_cell_backward", "rnn_cell_forward", "rnn_forward", "sample",
 ]
+
+# Course 4, week 1: the convolution model step by step, channels last, A_prev (m, n_H, n_W, n_C).
+from .cnn import (  # noqa: E402 - appended section
+    conv_backward,
+    conv_forward,
+    conv_single_step,
+    create_mask_from_window,
+    distribute_value,
+    pool_backward,
+    pool_forward,
+    zero_pad,
+)
+
+__all__ += [
+    "conv_backward", "conv_forward", "conv_single_step", "create_mask_from_window",
+    "distribute_value", "pool_backward", "pool_forward", "zero_pad",
+]

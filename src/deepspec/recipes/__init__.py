@@ -21,6 +21,9 @@ def _add(*recipes: Recipe) -> None:
 from .char_lm import RECIPES as _CHAR_LM  # noqa: E402
 
 _add(*_CHAR_LM)
+from .edge_detection import RECIPES as _EDGES  # noqa: E402
+
+_add(*_EDGES)
 
 
 def get(name: str) -> Recipe:
