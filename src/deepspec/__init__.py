@@ -4,7 +4,21 @@
     model = ds.models.mlp([2, 4, 1], hidden="tanh", output="sigmoid", seed=0)
 """
 
-from . import classic, data, functional, init, io, models, nn, ops, optim, text, train
+from . import (
+    classic,
+    data,
+    functional,
+    init,
+    io,
+    metrics,
+    models,
+    nn,
+    ops,
+    optim,
+    strategy,
+    text,
+    train,
+)
 from . import functional as F
 from .backend import default_dtype, get_default_dtype, set_default_dtype
 from .gradcheck import gradcheck, gradient_check
@@ -17,6 +31,6 @@ __version__ = "0.1.0"
 __all__ = [
     "F", "Tensor", "classic", "data", "default_dtype", "enable_grad", "evaluate", "fit",
     "functional", "get_default_dtype", "gradcheck", "gradient_check", "init", "io",
-    "is_grad_enabled", "load", "models", "nn", "no_grad", "ops", "optim", "predict", "save",
-    "set_default_dtype", "tensor", "text", "train",
+    "is_grad_enabled", "load", "metrics", "models", "nn", "no_grad", "ops", "optim", "predict",
+    "save", "set_default_dtype", "strategy", "tensor", "text", "train",
 ]

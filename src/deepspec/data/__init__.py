@@ -19,12 +19,16 @@ from .loaders import (
     strip_gutenberg,
     write_idx,
 )
+from .preprocess import Standardizer
 from .sources import SOURCES, Source
-from .synthetic import planar_flower
+from .splits import split_sizes, train_dev_split, train_dev_test_split
+from .synthetic import make_circles, make_moons, planar_flower
 
 __all__ = [
     "augment",
     "planar_flower",
+    "make_circles",
+    "make_moons",
     "SOURCES",
     "Source",
     "FetchError",
@@ -43,4 +47,8 @@ __all__ = [
     "load_shakespeare",
     "load_digits",
     "strip_gutenberg",
+    "Standardizer",
+    "split_sizes",
+    "train_dev_split",
+    "train_dev_test_split",
 ]

@@ -32,6 +32,7 @@ from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     mse,
+    multi_task_binary_cross_entropy,
     softmax_cross_entropy,
 )
 from .norm import batch_norm
@@ -43,7 +44,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "clip", "concat", "conv2d", "conv_output_size", "div",
     "dropout", "embedding", "exp", "getitem", "global_avg_pool2d", "gru", "gru_cell",
     "leaky_relu", "linear", "log", "log_softmax", "lstm", "lstm_cell", "matmul", "max",
-    "max_pool2d", "mean", "mse", "mul", "neg", "one_hot", "pow", "relu", "reshape", "rnn",
-    "rnn_cell", "sigmoid", "softmax", "softmax_cross_entropy", "sqrt", "stack", "sub", "sum",
-    "tanh", "transpose", "where", "zero_pad",
+    "max_pool2d", "mean", "mse", "mul", "multi_task_binary_cross_entropy", "neg", "one_hot",
+    "pow", "relu", "reshape", "rnn", "rnn_cell", "sigmoid", "softmax", "softmax_cross_entropy",
+    "sqrt", "stack", "sub", "sum", "tanh", "transpose", "where", "zero_pad",
 ]

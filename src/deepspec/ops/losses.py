@@ -248,3 +248,77 @@ def get(loss):
         raise ValueError(f"loss: unknown loss {loss!r}; choose one of {sorted(LOSSES)} "
                          f"or pass a callable(output, Y) -> scalar Tensor")
     return LOSSES[loss]
+
+
+class MultiTaskBinaryCrossEntropy(Function):
+    """J = (1/m) sum_i sum_j w_ij L(z_ij, y_ij), L the logistic loss from the logits.
+
+    notes course 3 week 2 (multi-task learning): each example i carries one 0/1 label per
+    task j (several can be 1, unlike softmax), and a label left "?" (w_ij = 0) drops out of
+    the sum. L(z, y) = max(z, 0) - z y + log(1 + e^-|z|) (stable), the cost is divided by m,
+    the number of examples (not the number of labels), and dZ = w (sigmoid(Z) - Y) / m.
+    """
+
+    def forward(self, Z, *, Y, weight, reduction):
+        losses = xp.maximum(Z, 0) - Z * Y + xp.log1p(xp.exp(-xp.abs(Z)))
+        losses *= weight
+        self.Z, self.Y, self.weight, self.reduction = Z, Y, weight, reduction
+        self.count = max(1, Z.shape[0])
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / self.count if reduction == "mean" else total
+
+    def backward(self, dJ):
+        dZ = sigmoid_array(self.Z)
+        dZ -= self.Y
+        dZ *= self.weight
+        dZ *= _scale(dJ, dZ.shape, self.count, self.reduction)
+        return dZ
+
+
+def multi_task_binary_cross_entropy(Z: Tensor, Y, *, mask=None,
+                                    reduction: str = "mean") -> Tensor:
+    """The notes' multi-task cost from logits Z (m, n_tasks) and labels Y (m, n_tasks).
+
+    Missing labels (the notes' "?") are NaN in Y, or 0 in ``mask`` (same shape; bool or 0/1
+    weights), or both; they add nothing to the cost and get zero gradient. ``reduction``:
+    ``"mean"`` is the notes' J, summed over tasks and labeled entries and divided by m, the
+    number of examples (an example with every label missing still counts in m); ``"sum"``
+    drops the 1/m; ``"none"`` gives the (m, n_tasks) masked losses (0 where missing).
+    """
+    op = "multi_task_binary_cross_entropy"
+    _check_reduction(op, reduction)
+    if not isinstance(Z, Tensor):
+        Z = Tensor(Z)
+    if Z.ndim == 0:
+        raise ValueError(f"{op}: Z should be (m, n_tasks) logits, got a scalar")
+    Y = Y.data if isinstance(Y, Tensor) else xp.asarray(Y)
+    if Y.shape != Z.shape:
+        raise ValueError(f"{op}: labels Y should have the logits' shape {Z.shape}, "
+                         f"got {Y.shape}")
+    if Y.dtype.kind not in "biuf":
+        raise TypeError(f"{op}: labels Y should be numbers (NaN for missing), got dtype {Y.dtype}")
+    labeled = ~xp.isnan(Y) if Y.dtype.kind == "f" else xp.ones(Y.shape, dtype=bool)
+    if mask is None:
+        weight = labeled.astype(Z.dtype)
+    else:
+        mask = mask.data if isinstance(mask, Tensor) else xp.asarray(mask)
+        if mask.shape != Z.shape:
+            raise ValueError(f"{op}: mask should have the logits' shape {Z.shape}, "
+                             f"got {mask.shape}")
+        weight = mask.astype(Z.dtype)
+        missing = ~labeled & (weight != 0)
+        if missing.any():
+            where = tuple(int(i) for i in xp.argwhere(missing)[0])
+            raise ValueError(f"{op}: Y is NaN at {where}, where mask counts the label; "
+                             f"set the mask to 0 there or give a 0/1 label")
+    Y = xp.where(labeled, Y, 0).astype(Z.dtype)
+    used = weight != 0
+    if used.any() and (Y[used].min() < 0 or Y[used].max() > 1):
+        raise ValueError(f"{op}: labels Y should be in [0, 1] (or NaN for missing), got values "
+                         f"in [{Y[used].min()}, {Y[used].max()}]")
+    return MultiTaskBinaryCrossEntropy.apply(Z, Y=Y, weight=weight, reduction=reduction)
+
+
+LOSSES["multi_task_binary_cross_entropy"] = multi_task_binary_cross_entropy

@@ -52,7 +52,13 @@ def make_accuracy(loss=None):
     Several columns (softmax probabilities or logits): the argmax against class ids or
     one-hot rows. One column or none (binary): the threshold is 0 for the logits of
     ``binary_cross_entropy_with_logits`` and 0.5 (probabilities) for any other loss.
+    ``multi_task_binary_cross_entropy``: each (example, task) entry with a label is its own
+    binary decision (logit > 0), unlabeled (NaN) entries left out.
     """
+    if _loss_name(loss) == "multi_task_binary_cross_entropy":
+        from ..strategy.multitask import multi_task_accuracy
+
+        return lambda output, Y: multi_task_accuracy(np.asarray(output), np.asarray(Y))
     threshold = 0.0 if _loss_name(loss) == "binary_cross_entropy_with_logits" else 0.5
 
     def accuracy(output, Y) -> float:
