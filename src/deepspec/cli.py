@@ -175,7 +175,7 @@ def _tour(args) -> int:
 def _list() -> int:
     width = max([len("RECIPE"), *map(len, RECIPES)]) + 2
     print(f"{'RECIPE':<{width}}{'TOUR':<6}WHAT IT RUNS")
-    for name, recipe in sorted(RECIPES.items()):
+    for name, recipe in RECIPES.items():  # course order
         tour = "yes" if recipe.fast else ""
         print(f"{name:<{width}}{tour:<6}{recipe.summary}")
         print(f"{'':<{width + 6}}course: {recipe.course}")
