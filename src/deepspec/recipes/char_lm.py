@@ -33,6 +33,7 @@ from .char_lm_model import (
     sequence_loss,
     tune_bigram,
 )
+from .plots import check_plot
 
 SPLIT_SEED = 0      # the held-out split is the same whatever the run's seed
 HELD_OUT = 0.1      # fraction of names (or text chunks) held out
@@ -82,13 +83,6 @@ def train(model: CharLM, sequences, *, epochs: int, batch_size: int, learning_ra
     model.eval()
     return costs
 
-
-def _check_plot(plot) -> None:
-    if plot is not None:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise ValueError("--plot needs matplotlib: pip install deepspec[plot]") from None
 
 
 def _experiment(name: str, model: CharLM, vocab: Vocabulary, train_set, held_set, *,
@@ -176,7 +170,7 @@ def run_names(seed: int = 0, epochs: int | None = None, quiet: bool = False, sav
     ``names`` (a list of strings) replaces the census lists (tests); ``max_names`` keeps that
     many, chosen at random with the split's seed.
     """
-    _check_plot(plot)
+    check_plot(plot)
     epochs = 15 if epochs is None else epochs
     names = sorted(set(data.load_names() if names is None else names))
     if max_names is not None and max_names < len(names):
@@ -244,7 +238,7 @@ def run_shakespeare(seed: int = 0, epochs: int | None = None, quiet: bool = Fals
     ``works``: comma-separated names for ``load_shakespeare`` ("sonnets", "hamlet,macbeth").
     ``text`` replaces the loaded corpus (tests).
     """
-    _check_plot(plot)
+    check_plot(plot)
     epochs = 15 if epochs is None else epochs
     source = "given text" if text is not None else works
     if text is None:

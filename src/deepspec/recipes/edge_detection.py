@@ -35,6 +35,7 @@ import numpy as np
 from ..ops.conv import conv2d
 from ..tensor import Tensor, no_grad
 from .base import Recipe
+from .plots import check_plot
 
 VERTICAL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype=np.float64)
 SOBEL = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64)
@@ -126,13 +127,6 @@ def output_sizes(photo: np.ndarray) -> list[dict]:
     return rows
 
 
-def _check_plot(plot) -> None:
-    if plot is not None:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise ValueError("--plot needs matplotlib: pip install deepspec[plot]") from None
-
 
 def run(seed: int = 0, epochs: int | None = None, quiet: bool = False, save=None,
         plot=None) -> dict:
@@ -141,7 +135,7 @@ def run(seed: int = 0, epochs: int | None = None, quiet: bool = False, save=None
         raise ValueError("edge-detection trains nothing: --epochs does not apply")
     if save is not None:
         raise ValueError("edge-detection trains nothing: there is no model to --save")
-    _check_plot(plot)
+    check_plot(plot)
     results = worked_examples()
     photo = load_photo()
     Z = convolve([photo], list(FILTERS.values()))[0]
