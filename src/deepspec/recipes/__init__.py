@@ -28,6 +28,7 @@ from . import (  # noqa: E402
     gradient_checking,
     hparam_search,
     initialization,
+    ml_strategy,
     mnist,
     optimization,
     planar,
@@ -36,7 +37,7 @@ from . import (  # noqa: E402
 
 MODULES = (
     planar, initialization, regularization, gradient_checking, optimization, batchnorm,
-    hparam_search, mnist,                                   # courses 1-3
+    hparam_search, mnist, ml_strategy,                      # courses 1-3
     edge_detection, cnn,                                    # course 4
     char_lm,                                                # course 5
 )
