@@ -281,6 +281,8 @@ RECIPES = (
                "bigram's held-out perplexity; most samples new",
         fast=True,
         data=("names",),
+        headline=lambda r: (f"perplexity {r['perplexity']:.2f} vs bigram "
+                            f"{r['bigram_perplexity']:.2f}; {r['novel_fraction']:.0%} new"),
         options=(
             Option("hidden", int, 128, "LSTM units per layer"),
             Option("embedding", int, 32, "character embedding size (0: the notes' one-hot)"),
@@ -297,6 +299,8 @@ RECIPES = (
         course="assignment: writes Shakespeare-like text; ours: beats a smoothed bigram's "
                "held-out perplexity",
         data=("shakespeare",),
+        headline=lambda r: (f"perplexity {r['perplexity']:.2f} vs bigram "
+                            f"{r['bigram_perplexity']:.2f}"),
         options=(
             Option("prompt", str, "Shall I compare thee", "text the sample continues"),
             Option("length", int, 300, "characters to generate after the prompt"),
