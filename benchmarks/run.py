@@ -12,13 +12,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import bench_cnn  # noqa: E402
 import bench_conv  # noqa: E402
 import bench_lstm  # noqa: E402
 import bench_mlp  # noqa: E402
 import bench_tiny  # noqa: E402
 
 WORKLOADS = {"mlp": bench_mlp.main, "tiny": bench_tiny.main, "lstm": bench_lstm.main,
-             "conv": bench_conv.main}
+             "conv": bench_conv.main, "cnn": bench_cnn.main}
 
 
 def main() -> None:

@@ -183,6 +183,76 @@ def test_conv2d_gradient_for_the_filters_only():
     np.testing.assert_allclose(b_t.grad, dZ.sum(axis=(0, 1, 2)), rtol=1e-12)
 
 
+# ---- the layouts and the two input-gradient paths, forced both ways --------------------------
+LAYOUT_CASES = [  # x shape, f, n_C, stride, padding, groups
+    ((2, 7, 8, 1), 5, 3, 1, "same", 1),        # a first layer: one channel
+    ((2, 7, 8, 3), 3, 4, 1, (1, 2), 1),        # RGB-like, padding wider than the filter's
+    ((2, 9, 8, 2), 3, 4, 2, "same", 1),        # strided: s_w does not divide f_w
+    ((2, 7, 8, 4), (2, 3), 6, (1, 3), 1, 2),   # grouped, rectangular filter, s_w = f_w
+    ((2, 6, 7, 4), 3, 4, 1, ((2, 0), (0, 1)), 1),  # asymmetric pads
+]
+
+
+@pytest.mark.parametrize("offset_major", [True, False])
+@pytest.mark.parametrize("x_shape, f, n_C, stride, padding, groups", LAYOUT_CASES)
+def test_conv2d_both_column_layouts_match_torch(monkeypatch, offset_major, x_shape, f, n_C,
+                                                stride, padding, groups):
+    """im2col into the row-major or the offset-major column matrix: same results."""
+    monkeypatch.setattr(conv_module.Conv2D, "offset_major", property(lambda self: offset_major))
+    check_torch(ours_conv(stride, padding, groups), torch_conv(stride, padding, groups),
+                conv_inputs(x_shape, f, n_C, groups))
+
+
+@pytest.mark.parametrize("tile_elems", [None, 40])  # default tiles, and bands of rows
+@pytest.mark.parametrize("x_shape, f, n_C, stride, padding, groups", LAYOUT_CASES)
+def test_conv2d_scatter_add_input_gradient_matches_torch(monkeypatch, tile_elems, x_shape, f,
+                                                         n_C, stride, padding, groups):
+    """dA_prev by col2im's scatter-add even where the convolution of dZ would be used."""
+    monkeypatch.setattr(conv_module.Conv2D, "_gather_pads", lambda self: None)
+    if tile_elems:
+        monkeypatch.setattr(conv_module, "TILE_ELEMS", tile_elems)
+    check_torch(ours_conv(stride, padding, groups), torch_conv(stride, padding, groups),
+                conv_inputs(x_shape, f, n_C, groups))
+
+
+@pytest.mark.parametrize("x_shape, f, n_C, padding, gathers", [
+    ((2, 7, 8, 4), 3, 4, "same", True),
+    ((2, 7, 8, 4), 3, 16, 1, True),                 # n_C = 4 n_C_prev: still a convolution
+    ((2, 7, 8, 4), 3, 17, "same", False),           # more filters: scatter-add is cheaper
+    ((2, 7, 8, 4), 3, 4, "valid", False),           # 2.3x the pixels: scatter-add too
+    ((2, 7, 8, 4), 2, 4, "same", True),             # even f: pads (0, 1) -> dZ pads (1, 0)
+    ((2, 7, 8, 4), 3, 4, 3, False),                 # padding beyond f - 1
+    ((2, 7, 8, 4), 3, 4, ((2, 0), (0, 1)), True),
+    ((2, 9, 9, 4), 5, 4, 2, True),
+])
+def test_conv2d_input_gradient_as_a_convolution_of_dZ(monkeypatch, x_shape, f, n_C, padding,
+                                                      gathers):
+    """At stride 1 dA_prev is the convolution of dZ padded by f - 1 - p with the flipped
+    filters; the op picks it where it applies and costs less, and matches torch."""
+    used = []
+    gather = conv_module.Conv2D._dA_by_gather
+    monkeypatch.setattr(conv_module.Conv2D, "_dA_by_gather",
+                        lambda self, dZ, pads: used.append(pads) or gather(self, dZ, pads))
+    check_torch(ours_conv(1, padding), torch_conv(1, padding), conv_inputs(x_shape, f, n_C))
+    assert bool(used) == gathers
+    if gathers:
+        pads = explicit_pads(padding, x_shape[1:3], (f, f), (1, 1))
+        assert used[0] == tuple((f - 1 - a, f - 1 - b) for a, b in pads)
+
+
+def test_conv2d_bias_gradient_sums_in_float32_as_well_as_float64():
+    """db of a big float32 batch: two-stage sums stay within float32 rounding of float64."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((64, 12, 12, 2)).astype(np.float32)
+    W, b = ds.Tensor(np.ones((1, 1, 2, 5), np.float32)), ds.Tensor(np.zeros(5, np.float32),
+                                                                 requires_grad=True)
+    dZ = (rng.standard_normal((64, 12, 12, 5)) + 3.0).astype(np.float32)
+    conv2d(ds.Tensor(x), W, b, padding=1).backward(np.pad(dZ, ((0, 0), (1, 1), (1, 1), (0, 0))))
+    expected = np.pad(dZ, ((0, 0), (1, 1), (1, 1), (0, 0))).astype(np.float64).sum((0, 1, 2))
+    assert b.grad.dtype == np.float32
+    np.testing.assert_allclose(b.grad, expected, rtol=1e-6)  # one running sum: ~2e-6
+
+
 # ---- conv2d against central differences ------------------------------------------------------
 GRADCHECK_CASES = {
     "3x3_same": ((2, 5, 6, 3), 3, 4, {"padding": "same"}),
