@@ -314,3 +314,10 @@ def test_bad_scores_weights_and_report_arguments_are_refused():
     with pytest.raises(ValueError, match=r"classification_report: target_names should name "
                                          r"the 2 classes, got 3 names"):
         metrics.classification_report([0, 1], [0, 1], target_names=["a", "b", "c"])
+
+
+def test_to_labels_refuses_an_ambiguous_row_of_scores():
+    with pytest.raises(ValueError, match=r"pass the notes' column-major output A \(1, m\) as A.T"):
+        metrics.to_labels(np.array([[0.2, 0.9, 0.7, 0.1]]))
+    np.testing.assert_array_equal(metrics.to_labels(np.array([[0.2, 0.9, 0.7, 0.1]]).T),
+                                  [0, 1, 1, 0])

@@ -146,3 +146,14 @@ def test_commands_through_a_real_process(tmp_path):
     assert len(bad.stderr.strip().splitlines()) == 1
     bad_epochs = _command("run", next(iter(RECIPES)), "--epochs", "0", cache=tmp_path)
     assert bad_epochs.returncode == 2 and "--epochs should be >= 1" in bad_epochs.stderr
+
+
+def test_cli_refuses_an_empty_only_list_and_reports_os_errors_in_one_line(stand_ins, tmp_path,
+                                                                          capsys):
+    assert cli.main(["tour", "--only", ","]) == cli.USAGE_ERROR
+    assert "--only should list recipes" in capsys.readouterr().err
+    report = tmp_path / "a-file"
+    report.write_text("not a folder")
+    assert cli.main(["tour", "--only", "quick", "--report", str(report)]) == cli.FAILURE
+    err = capsys.readouterr().err
+    assert err.startswith("deepspec: error: ") and "Traceback" not in err

@@ -156,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     except FetchError as e:
         print(f"deepspec: fetch failed: {e}", file=sys.stderr)
         return FAILURE
+    except OSError as e:  # --save or --report into a folder, an unwritable place ...
+        print(f"deepspec: error: {e}", file=sys.stderr)
+        return FAILURE
     except KeyboardInterrupt:
         print("deepspec: interrupted", file=sys.stderr)
         return 130
@@ -166,7 +169,11 @@ def main(argv: list[str] | None = None) -> int:
 def _tour(args) -> int:
     from .tour import run_tour
 
-    only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
+    only = None
+    if args.only is not None:
+        only = [name.strip() for name in args.only.split(",") if name.strip()]
+        if not only:
+            raise ValueError(f"--only should list recipes (see deepspec list), got {args.only!r}")
     rows = run_tour(seed=args.seed, report=args.report, fetch_data=not args.no_fetch,
                     only=only)
     return 0 if all(row["status"] == "ok" for row in rows) else FAILURE

@@ -117,7 +117,7 @@ def to_labels(scores, threshold: float = 0.5) -> np.ndarray:
 
     Shapes: binary probabilities (m,) or (m, 1) -> int labels 1{score > threshold} (m,);
     scores (m, C), C > 1 -> argmax over classes (m,). A column-major output A (1, m) is passed
-    as ``A.T``. Use ``threshold=0`` for logits.
+    as ``A.T`` ((1, m) itself is refused: it could be either). Use ``threshold=0`` for logits.
     """
     scores = np.asarray(scores)
     if scores.dtype.kind not in "biuf":
@@ -127,6 +127,10 @@ def to_labels(scores, threshold: float = 0.5) -> np.ndarray:
                          f"m > 0, got {scores.shape}")
     if np.any(np.isnan(scores)):
         raise ValueError("to_labels: scores contain NaN")
+    if scores.ndim == 2 and scores.shape[0] == 1 < scores.shape[1]:
+        raise ValueError(f"to_labels: scores of shape {scores.shape} are ambiguous: pass the "
+                         f"notes' column-major output A (1, m) as A.T (m, 1); for one "
+                         f"example's class scores use scores.argmax()")
     if scores.ndim == 2 and scores.shape[1] > 1:
         return np.argmax(scores, axis=1)
     if not isinstance(threshold, (int, float, np.number)) or not np.isfinite(threshold):

@@ -221,3 +221,10 @@ def test_fit_accuracy_for_the_multi_task_loss_counts_labeled_entries():
     Y = np.array([[1.0, np.nan, 0.0], [0.0, 1.0, np.nan]])
     # labeled: (0,0) right, (0,2) wrong, (1,0) right, (1,1) right
     assert make_accuracy("multi_task_binary_cross_entropy")(Z, Y) == 0.75
+
+
+def test_multi_task_loss_refuses_negative_mask_weights():
+    Z = np.zeros((2, 2))
+    Y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match="mask should hold weights >= 0"):
+        F.multi_task_binary_cross_entropy(ds.tensor(Z), Y, mask=np.array([[2, 0], [1, -1]]))

@@ -308,6 +308,10 @@ def multi_task_binary_cross_entropy(Z: Tensor, Y, *, mask=None,
             raise ValueError(f"{op}: mask should have the logits' shape {Z.shape}, "
                              f"got {mask.shape}")
         weight = mask.astype(Z.dtype)
+        if xp.any(weight < 0) or xp.any(xp.isnan(weight)):
+            raise ValueError(f"{op}: mask should hold weights >= 0 (1 counts a label, 0 "
+                             f"leaves it out), got values down to {float(xp.nanmin(weight))}"
+                             + (" and NaN" if xp.any(xp.isnan(weight)) else ""))
         missing = ~labeled & (weight != 0)
         if missing.any():
             where = tuple(int(i) for i in xp.argwhere(missing)[0])

@@ -27,7 +27,8 @@ class Recipe:
     number for the same experiment, in words; ``fast`` recipes belong in the tour (a few
     seconds to a minute on two cores, with their default options). ``headline(results)`` is
     the short text the tour's table shows for our result, e.g. "50.0% / 86.0% / 96.0%" for a
-    recipe that compares three variants; by default it is ``results[metric]``, formatted.
+    recipe that compares three variants; by default it is ``results[metric]``, formatted (a
+    recipe whose metric is a dict of variants needs a headline).
     ``data`` names the data sets (``deepspec data fetch NAME``) the recipe reads.
     """
 

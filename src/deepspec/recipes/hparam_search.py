@@ -20,7 +20,7 @@ from ..optim import Adam
 from ..strategy import LogUniform, OneMinusLogUniform, coarse_to_fine
 from ..train import fit, predict
 from .base import Option, Recipe, percent
-from .plots import check_plot
+from .plots import check_plot, pyplot
 
 N_TRAIN, N_DEV = 10000, 2000
 SPACE = {"learning_rate": LogUniform(1e-4, 1e-1), "beta1": OneMinusLogUniform(0.5, 0.99)}
@@ -85,11 +85,7 @@ def run(seed: int = 0, epochs: int | None = None, quiet: bool = False, save=None
 
 def _plot(result, path) -> None:
     """Each trial's dev accuracy against its learning rate (log scale), by round."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
     for r in sorted({t.round for t in result.trials}):
         ts = [t for t in result.trials if t.round == r]

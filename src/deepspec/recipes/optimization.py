@@ -40,7 +40,7 @@ OPTIMIZERS = {
     "adam": lambda params, alpha: Adam(params, alpha, beta1=0.9, beta2=0.999, epsilon=1e-8),
 }
 LEARNING_RATE = 0.0007                                    # the comparison's, all three
-DECAY_RATES = {"gd": 0.1, "momentum": 0.1, "adam": 0.01}   # alpha0 with decay
+DECAY_ALPHA0 = {"gd": 0.1, "momentum": 0.1, "adam": 0.01}   # alpha0 with decay
 
 
 def moons():
@@ -54,7 +54,7 @@ def variants(decay_interval: int = 1000) -> dict:
     out = {name: (lambda p, make=make: make(p, LEARNING_RATE), None)
            for name, make in OPTIMIZERS.items()}
     for name, make in OPTIMIZERS.items():
-        alpha0 = DECAY_RATES[name]
+        alpha0 = DECAY_ALPHA0[name]
         out[f"{name}+decay"] = (lambda p, make=make, a=alpha0: make(p, a),
                                 staircase(alpha0, decay_rate=1.0, interval=decay_interval))
     return out
@@ -95,7 +95,7 @@ def run_optim(seed: int = 0, epochs: int | None = None, quiet: bool = False, sav
         print_table(["optimizer", "epochs", "learning rate", "training accuracy %",
                      "final cost"],
                     [[name, n, "0.0007" if runs[name][1] is None else
-                      f"{DECAY_RATES[name.split('+')[0]]:g} / (1 + floor(epoch / 1000))",
+                      f"{DECAY_ALPHA0[name.split('+')[0]]:g} / (1 + floor(epoch / 1000))",
                       a, c[-1] if c else None]
                      for name, n, a, c in zip(names, run_epochs, accuracy, costs)])
     if save is not None:
