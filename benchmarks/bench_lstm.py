@@ -7,7 +7,9 @@ learning rate 1e-3, 50 steps (a fresh batch each step). deepspec (``lstm`` + ``F
 nn.Linear + cross_entropy + torch.optim.Adam, same initial weights and batches, one process.
 torch's LSTM adds two biases; ours has one, so torch's bias_hh is held at zero and left out of
 its optimizer (Adam on two copies of one bias would move it twice as far).
-``--breakdown`` also times the parts of one deepspec step.
+``--breakdown`` also times the parts of one deepspec step; ``--cpu-time`` times each run by the
+process's CPU time instead of the wall clock (steadier on a shared machine: time spent waiting
+for the CPU is not counted; with ``--threads 1`` both engines' CPU time is their work).
 """
 
 from __future__ import annotations
@@ -102,9 +104,21 @@ def run_torch(X, y, weights, steps):
     return float(cost.detach()), ours_layout
 
 
-def breakdown(X, y, weights, repeats: int = 20) -> dict:
+def cpu_timed(fn, *, repeats: int, warmup: int = 1) -> list[float]:
+    """``timed``, by the process's CPU time (all its threads) instead of the wall clock."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        times.append(time.process_time() - start)
+    return times
+
+
+def breakdown(X, y, weights, repeats: int = 20, now=time.perf_counter) -> dict:
     """Median milliseconds of each part of one deepspec training step (the LSTM's BPTT timed
-    by wrapping LSTM.backward for the duration)."""
+    by wrapping LSTM.backward for the duration), by the clock ``now``."""
     params = [ds.Tensor(w.copy(), requires_grad=True) for w in weights]
     W_x, W_a, b, W_y, b_y = params
     opt = ds.optim.Adam(params, learning_rate=1e-3)
@@ -113,24 +127,24 @@ def breakdown(X, y, weights, repeats: int = 20) -> dict:
     bptt = recurrent.LSTM.backward
 
     def timed_bptt(self, dY):
-        start = time.perf_counter()
+        start = now()
         grads = bptt(self, dY)
-        parts["lstm backward"].append(time.perf_counter() - start)
+        parts["lstm backward"].append(now() - start)
         return grads
 
     recurrent.LSTM.backward = timed_bptt
     try:
         for s in range(repeats):
             opt.zero_grad()
-            t0 = time.perf_counter()
+            t0 = now()
             a, _, _ = lstm(X[s % len(X)], W_x, W_a, b)
-            t1 = time.perf_counter()
+            t1 = now()
             cost = F.softmax_cross_entropy(F.linear(a, W_y, b_y), y[s % len(X)])
-            t2 = time.perf_counter()
+            t2 = now()
             cost.backward()
-            t3 = time.perf_counter()
+            t3 = now()
             opt.step()
-            t4 = time.perf_counter()
+            t4 = now()
             parts["lstm forward"].append(t1 - t0)
             parts["head forward"].append(t2 - t1)
             parts["head backward"].append(t3 - t2 - parts["lstm backward"][-1])
@@ -150,6 +164,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per engine (5)")
     parser.add_argument("--threads", type=int, default=None, help="threads for both (all)")
     parser.add_argument("--breakdown", action="store_true", help="time the parts of a step")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time by the process's CPU time, not the wall clock")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
     X, y = make_data(args.steps)
@@ -169,14 +185,16 @@ def main(argv=None) -> dict:
     def run_theirs():
         costs["theirs"] = run_torch(X, y, weights, args.steps)[0]
 
-    ours, theirs = timed(run_ours, repeats=0), timed(run_theirs, repeats=0)  # warm-ups
+    clock = cpu_timed if args.cpu_time else timed
+    ours, theirs = clock(run_ours, repeats=0), clock(run_theirs, repeats=0)  # warm-ups
     for _ in range(args.repeats):  # alternate, so a load change on the machine hits both
-        ours += timed(run_ours, repeats=1, warmup=0)
-        theirs += timed(run_theirs, repeats=1, warmup=0)
+        ours += clock(run_ours, repeats=1, warmup=0)
+        theirs += clock(run_theirs, repeats=1, warmup=0)
     result = report("lstm", ours, theirs, target=1.2,
                     extra=f"   (last-batch cost {costs['ours']:.3f} vs {costs['theirs']:.3f})")
     if args.breakdown:
-        result["breakdown_ms"] = breakdown(X, y, weights)
+        now = time.process_time if args.cpu_time else time.perf_counter
+        result["breakdown_ms"] = breakdown(X, y, weights, now=now)
     return result
 
 

@@ -2,7 +2,8 @@
 
 float64 central differences of every op (all inputs, initial states included; losses on the
 outputs, on the final states alone, and with masks); a masked batch against each sequence run
-alone; cells composed over time against the sequence op; shape errors; float32.
+alone; cells composed over time against the sequence op; the LSTM's stacked step operands and
+its gradients when only some inputs want one; shape errors; float32.
 PyTorch parity is in test_recurrent_torch.py.
 """
 
@@ -16,6 +17,7 @@ import deepspec as ds
 from conftest import GRADCHECK_TOL, close, draw
 from deepspec import F
 from deepspec.gradcheck import gradcheck
+from deepspec.ops import recurrent as recurrent_module
 from deepspec.ops.recurrent import gru, gru_cell, lstm, lstm_cell, rnn, rnn_cell
 
 M, T, N_X, N_A = 2, 4, 3, 5
@@ -240,6 +242,66 @@ def test_no_grad_gives_the_same_values():
     for o, p in zip(quiet, gru(*[ds.Tensor(a, requires_grad=True) for a in arrays])):
         assert not o.requires_grad
         close(o, p)
+
+
+# ---- the LSTM's stacked step: Z<t> = [W_a.T | W_x.T | b] [a<t-1>; x<t>; 1] ------------------
+@pytest.mark.parametrize("shape", [(13, 7), (8, 24), (3, 1), (0, 5)])
+def test_transpose_into_writes_the_transpose_into_a_strided_target(shape):
+    src = draw([shape], seed=30)[0]
+    big = np.full((shape[1], shape[0] + 3), -1.0)
+    recurrent_module._transpose_into(big[:, 1:1 + shape[0]], src)
+    np.testing.assert_array_equal(big[:, 1:1 + shape[0]], src.T)
+    np.testing.assert_array_equal(big[:, 0], -1.0)  # nothing written outside the target
+    np.testing.assert_array_equal(big[:, 1 + shape[0]:], -1.0)
+
+
+def test_stacked_operands_hold_the_notes_stacked_weight_and_inputs():
+    x, W_x, W_a, b, a0 = draw([(M, T, N_X), (N_X, 4 * N_A), (N_A, 4 * N_A), (4 * N_A,),
+                               (M, N_A)], seed=31)
+    W, XS = recurrent_module._stacked(x, W_x, W_a, b, a0, 3 * N_A, np.float64)
+    K = N_A + N_X + 1
+    want = np.concatenate([W_a.T, W_x.T, b[:, None]], axis=1)
+    want[:3 * N_A] /= 2  # the σ gates' rows, for σ(z) = (1 + tanh(z/2)) / 2
+    np.testing.assert_array_equal(W, want)
+    assert XS.shape == (T + 1, M, K)
+    np.testing.assert_array_equal(XS[0, :, :N_A], a0)
+    np.testing.assert_array_equal(XS[:T, :, N_A:K - 1], x.transpose(1, 0, 2))
+    np.testing.assert_array_equal(XS[T, :, N_A:K - 1], 0.0)
+    np.testing.assert_array_equal(XS[:, :, K - 1], 1.0)
+
+
+@pytest.mark.parametrize("wanted", [(0,), (1,), (2,), (3,), (1, 3), (2, 3), (1, 2), (4, 5)])
+def test_lstm_gradients_when_only_some_inputs_want_one(wanted):
+    # the weights' gradients come from one GEMM over the columns of [a | x | 1] that some
+    # wanted gradient needs, and the last step's recurrent product only when a0 wants one
+    arrays = make("lstm", m=3, seed=32)
+    lengths = np.array([4, 2, 3])
+    everything, _ = run_with_loss("lstm", arrays, 33, lengths=lengths)
+    some = [ds.Tensor(a, requires_grad=i in wanted) for i, a in enumerate(arrays)]
+    outs = lstm(*some, lengths=lengths)
+    rng = np.random.default_rng(33)  # the same projection as run_with_loss draws
+    sum(((o * rng.standard_normal(o.shape)).sum() for o in outs), ds.tensor(0.0)).backward()
+    for i, (t, full) in enumerate(zip(some, everything)):
+        if i in wanted:
+            close(t.grad, full.grad)
+        else:
+            assert t.grad is None
+
+
+def test_two_lstm_forwards_before_one_backward():
+    # each call keeps its own buffers: the first call's backward is not disturbed by the second
+    first, second = make("lstm", seed=34), make("lstm", seed=35)
+    alone = [run_with_loss("lstm", arrays, 36)[0] for arrays in (first, second)]
+    tensors = [[ds.Tensor(a, requires_grad=True) for a in arrays] for arrays in (first, second)]
+    outs = [lstm(*ts) for ts in tensors]  # both forwards, then one backward through both
+    loss = ds.tensor(0.0)
+    for o in outs:
+        rng = np.random.default_rng(36)
+        loss = loss + sum(((p * rng.standard_normal(p.shape)).sum() for p in o), ds.tensor(0.0))
+    loss.backward()
+    for ts, ref in zip(tensors, alone):
+        for t, r in zip(ts, ref):
+            close(t.grad, r.grad)
 
 
 # ---- errors ---------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ torch.nn.RNN (tanh, relu), torch.nn.LSTM and torch.nn.GRU, with their weights ma
 explicitly: single layer, bidirectional (ours run on the reversed sequence), two layers
 (two calls composed), and variable lengths (torch's packed sequences against our lengths).
 The notes' GRU (reset gate before the matmul) and LSTM against their equations written out in
-torch, in the notes' own [a<t-1>, x<t>] layout.
+torch, in the notes' own [a<t-1>, x<t>] layout. The LSTM as a language model trains it
+(float32, inputs and initial states wanting no gradient), against torch.nn.LSTM.
 """
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 import torch  # test-only dependency; no importorskip
 
 import deepspec as ds
-from conftest import close
+from conftest import ATOL32, RTOL32, close
 from deepspec import F
 from deepspec.ops.recurrent import gru, lstm, rnn
 
@@ -225,3 +226,33 @@ def test_notes_equations_written_in_torch(name, masked):
         block = slice(i * N_A, (i + 1) * N_A)
         close(np.concatenate([W_a.grad[:, block].T, W_x.grad[:, block].T], axis=1), W_t[g].grad)
         close(b_o.grad[block], b_t[g].grad)
+
+
+# ---- the training configuration: float32, only the weights want gradients ---------------------
+@pytest.mark.parametrize("masked", [False, True])
+def test_lstm_float32_training_configuration_matches_torch(masked):
+    # sizes that are not multiples of the 8-row blocks in which the weights are transposed
+    m, steps, n_x, n_a = 6, 7, 11, 20
+    torch.manual_seed(1)
+    module = torch.nn.LSTM(n_x, n_a, batch_first=True)
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((m, steps, n_x)).astype(np.float32)
+    d_out = rng.standard_normal((m, steps, n_a)).astype(np.float32)
+    lengths = np.array([7, 3, 5, 1, 7, 6]) if masked else None
+
+    x_t = torch.from_numpy(x)
+    inp = x_t if lengths is None else PACK.pack_padded_sequence(
+        x_t, torch.from_numpy(lengths), batch_first=True, enforce_sorted=False)
+    out_t = module(inp)[0]
+    if lengths is not None:
+        out_t = PACK.pad_packed_sequence(out_t, batch_first=True, total_length=steps)[0]
+    (out_t * torch.from_numpy(d_out)).sum().backward()
+
+    W_x, W_a, b = ours_weights("lstm", module, "l0")
+    a = lstm(x, W_x, W_a, b, lengths=lengths)[0]  # x and the zero states want no gradient
+    (a * d_out).sum().backward()
+
+    assert a.dtype == np.float32 and W_a.grad.dtype == np.float32
+    close(a, out_t, rtol=RTOL32, atol=ATOL32)
+    for ours, name in ((W_x.grad.T, "weight_ih"), (W_a.grad.T, "weight_hh"), (b.grad, "bias_ih")):
+        close(regate("lstm", ours), getattr(module, f"{name}_l0").grad, rtol=1e-4, atol=1e-5)
