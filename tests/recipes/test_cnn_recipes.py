@@ -81,19 +81,21 @@ def test_recipes_are_registered_with_their_metrics_and_data():
 
 
 def test_lenet5_mnist_reaches_99_percent(mnist):
-    results = get("lenet5-mnist").run(quiet=True)
+    results = get("lenet5-mnist").run(quiet=True)  # about a minute on two cores
     assert results["test_accuracy"] >= 0.99, results
     assert results["epochs"] == 4 and results["train_examples"] == 50000
     assert len(results["dev_accuracy_curve"]) == 4 and results["dev_accuracy"] >= 0.985
-    assert results["seconds_per_epoch"] > 0
-    assert json.loads(json.dumps(results)) == results
 
 
-def test_lenet5_mnist_saves_a_model_that_scores_like_the_run_and_plots(mnist, tmp_path):
+def test_lenet5_mnist_learns_on_a_subset_saves_and_plots(mnist, tmp_path):
+    # 1 epoch on 10000 images reaches 96.2% (seeds 1, 2: 95.4%, 96.2%)
     path, plot = tmp_path / "lenet.npz", tmp_path / "curves.png"
-    results = get("lenet5-mnist").run(quiet=True, epochs=1, max_train=3000, save=str(path),
+    results = get("lenet5-mnist").run(quiet=True, epochs=1, max_train=10000, save=str(path),
                                       plot=str(plot))
-    assert results["train_examples"] == 3000 and results["test_accuracy"] > 0.85, results
+    assert results["test_accuracy"] >= 0.94, results
+    assert results["train_examples"] == 10000 and results["epochs"] == 1
+    assert len(results["dev_accuracy_curve"]) == 1 and results["seconds_per_epoch"] > 0
+    assert json.loads(json.dumps(results)) == results
     loaded = ds.load(path)
     X, y = ds.data.load_mnist(flatten=False)["test"]
     accuracy = float(np.mean(ds.predict(loaded.model, X).argmax(axis=1) == y))
@@ -104,11 +106,12 @@ def test_lenet5_mnist_saves_a_model_that_scores_like_the_run_and_plots(mnist, tm
 
 
 def test_cnn_fashion_learns_with_augmentation_on_a_subset(fashion, tmp_path):
-    # the full run (12 epochs on 55000 images) is too long for the suite: 2 epochs on 10000
+    # the full default run (12 epochs on 55000 images, 91.6%) takes 8 minutes or more on two
+    # cores: here 2 epochs on 10000 images, which reach 83.2% (seeds 1 and 2: 80.2%, 81.4%)
     path, plot = tmp_path / "fashion.npz", tmp_path / "curves.png"
     results = get("cnn-fashion").run(quiet=True, epochs=2, max_train=10000, save=str(path),
                                      plot=str(plot))
-    assert results["test_accuracy"] >= 0.80, results
+    assert results["test_accuracy"] >= 0.78, results
     assert results["train_examples"] == 10000 and len(results["train_accuracy_curve"]) == 2
     loaded = ds.load(path)
     X, y = ds.data.load_fashion_mnist(flatten=False)["test"]
