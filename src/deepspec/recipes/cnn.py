@@ -63,20 +63,29 @@ def run_lenet5_mnist(seed: int = 0, epochs: int | None = None, quiet: bool = Fal
     history, seconds = train_classifier(
         name, model, train, mnist["valid"], epochs=epochs, batch_size=batch_size,
         learning_rate=learning_rate, decay=decay, seed=seed, quiet=quiet)
-    results = {"test_accuracy": round(accuracy(model, *mnist["test"]), 4),
+    return _finish(name, model, history, seconds, mnist["test"], len(train[0]), quiet=quiet,
+                   save=save, plot=plot, title=f"{name}: LeNet-5 on MNIST",
+                   training="training (during the epoch)")
+
+
+def _finish(name, model, history, seconds, test, n_train, *, quiet, save, plot, title,
+            training) -> dict:
+    """What the two classifiers share after training: score the test set once, print the
+    result, save the model and plot the cost and accuracy curves if asked."""
+    results = {"test_accuracy": round(accuracy(model, *test), 4),
                "dev_accuracy": round(history["val_accuracy"][-1], 4),
-               "train_examples": len(train[0]), **epoch_summary(history, seconds)}
+               "train_examples": n_train, **epoch_summary(history, seconds)}
     if not quiet:
-        print(f"{name}: test accuracy {percent(results['test_accuracy'])} after {epochs} "
-              f"epochs, {results['seconds_per_epoch']:.1f} s per epoch")
+        print(f"{name}: test accuracy {percent(results['test_accuracy'])} after "
+              f"{len(history['val_accuracy'])} epochs, {results['seconds_per_epoch']:.1f} s "
+              f"per epoch")
     if save is not None:
         save_model(model, save, name, results)
     if plot is not None:
         h = history.history
-        plot_curves(plot, f"{name}: LeNet-5 on MNIST", {
-            "cost": {"training (during the epoch)": h["loss"], "dev": h["val_loss"]},
-            "accuracy": {"training (during the epoch)": h["accuracy"],
-                         "dev": h["val_accuracy"]}})
+        plot_curves(plot, title, {
+            "cost": {training: h["loss"], "dev": h["val_loss"]},
+            "accuracy": {training: h["accuracy"], "dev": h["val_accuracy"]}})
     return results
 
 
@@ -128,21 +137,10 @@ def run_cnn_fashion(seed: int = 0, epochs: int | None = None, quiet: bool = Fals
         name, model, train, dev, epochs=epochs, batch_size=batch_size,
         learning_rate=learning_rate, decay=decay, seed=seed, quiet=quiet,
         augment=Compose(steps) if steps else None)
-    results = {"test_accuracy": round(accuracy(model, *fashion["test"]), 4),
-               "dev_accuracy": round(history["val_accuracy"][-1], 4),
-               "train_examples": len(train[0]), **epoch_summary(history, seconds)}
-    if not quiet:
-        print(f"{name}: test accuracy {percent(results['test_accuracy'])} after {epochs} "
-              f"epochs, {results['seconds_per_epoch']:.1f} s per epoch")
-    if save is not None:
-        save_model(model, save, name, results)
-    if plot is not None:
-        h = history.history
-        plot_curves(plot, f"{name}: batch-norm CNN with augmentation on Fashion-MNIST", {
-            "cost": {"training (augmented, during the epoch)": h["loss"], "dev": h["val_loss"]},
-            "accuracy": {"training (augmented, during the epoch)": h["accuracy"],
-                         "dev": h["val_accuracy"]}})
-    return results
+    return _finish(name, model, history, seconds, fashion["test"], len(train[0]), quiet=quiet,
+                   save=save, plot=plot,
+                   title=f"{name}: batch-norm CNN with augmentation on Fashion-MNIST",
+                   training="training (augmented, during the epoch)")
 
 
 # ---------------------------------------------------------------------------- transfer
