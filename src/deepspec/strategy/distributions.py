@@ -43,13 +43,16 @@ def _real(name: str, what: str, value) -> float:
 
 
 class Distribution:
-    """A hyperparameter's search range: ``sample(rng, n)`` and ``refine(values, margin)``."""
+    """A hyperparameter's search range: ``sample(rng, n)`` and ``refine(values, margin)``.
+
+    An abstract base: ``Uniform``, ``LogUniform``, ``OneMinusLogUniform``, ``IntUniform`` and
+    ``Choice`` define both methods."""
 
     def sample(self, rng, n: int) -> np.ndarray:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} defines no sample")
 
     def refine(self, values, *, margin: float = 0.1) -> Distribution:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} defines no refine")
 
 
 class _Scaled(Distribution):
