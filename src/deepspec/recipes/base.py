@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..strategy._table import percent  # noqa: F401 - one home for 0.961 -> "96.1%"
+
 
 @dataclass(frozen=True)
 class Option:
@@ -54,11 +56,6 @@ def format_value(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
-
-
-def percent(value: float) -> str:
-    """0.9612 -> "96.1%"."""
-    return f"{100 * value:.1f}%"
 
 
 def timed_run(recipe: Recipe, **kwargs) -> dict:
