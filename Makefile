@@ -7,7 +7,8 @@ BIN    := $(VENV)/bin
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# setup.py builds the compiled loops (src/deepspec/_kernels.c) into the source tree
+$(VENV)/.installed: pyproject.toml setup.py src/deepspec/_kernels.c | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
@@ -15,7 +16,7 @@ install: $(VENV)/.installed
 
 # the tour needs the optional pieces: scikit-learn (generated data sets, digits),
 # scikit-image (a photo), matplotlib (plots)
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-run: pyproject.toml setup.py src/deepspec/_kernels.c | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[data,plot]'
 	touch $@
 
@@ -23,7 +24,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/deepspec tour
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks setup.py
 
 test: lint
 	$(BIN)/python -m pytest
@@ -32,4 +33,4 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache src/deepspec/_kernels.*.so

@@ -10,6 +10,7 @@ from . import (
     functional,
     init,
     io,
+    kernels,
     metrics,
     models,
     nn,
@@ -31,6 +32,6 @@ __version__ = "0.1.0"
 __all__ = [
     "F", "Tensor", "classic", "data", "default_dtype", "enable_grad", "evaluate", "fit",
     "functional", "get_default_dtype", "gradcheck", "gradient_check", "init", "io",
-    "is_grad_enabled", "load", "metrics", "models", "nn", "no_grad", "ops", "optim", "predict",
-    "save", "set_default_dtype", "strategy", "tensor", "text", "train",
+    "is_grad_enabled", "kernels", "load", "metrics", "models", "nn", "no_grad", "ops", "optim",
+    "predict", "save", "set_default_dtype", "strategy", "tensor", "text", "train",
 ]

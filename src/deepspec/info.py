@@ -1,4 +1,5 @@
-"""What deepspec runs on: versions, the default dtype, BLAS and its threads, the data cache.
+"""What deepspec runs on: versions, the default dtype, the compiled loops, BLAS and its threads,
+the data cache.
 
 ``deepspec info`` prints it; ``info()`` returns it as a dict (for bug reports and scripts).
 """
@@ -12,6 +13,7 @@ from importlib import metadata
 
 import numpy as np
 
+from . import kernels
 from .backend import get_default_dtype
 from .data import cache_dir, list_sources
 
@@ -59,6 +61,7 @@ def info() -> dict:
         "numpy": np.__version__,
         "optional": {name: _version(name) for name in OPTIONAL},
         "default_dtype": np.dtype(get_default_dtype()).name,
+        "compiled_loops": kernels.status(),
         "blas": blas(),
         "cpus": os.cpu_count(),
         "thread_variables": {name: os.environ[name] for name in THREAD_VARIABLES
@@ -84,6 +87,7 @@ def format_info(details: dict) -> str:
         ("numpy", details["numpy"]),
         ("optional", optional),
         ("default dtype", f"{details['default_dtype']} (deepspec.set_default_dtype changes it)"),
+        ("compiled loops", details["compiled_loops"]),
         ("BLAS", libraries),
         ("CPUs", str(details["cpus"])),
         ("thread variables", variables),

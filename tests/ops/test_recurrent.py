@@ -263,11 +263,11 @@ def test_stacked_operands_hold_the_notes_stacked_weight_and_inputs():
     want = np.concatenate([W_a.T, W_x.T, b[:, None]], axis=1)
     want[:3 * N_A] /= 2  # the σ gates' rows, for σ(z) = (1 + tanh(z/2)) / 2
     np.testing.assert_array_equal(W, want)
-    assert XS.shape == (T + 1, M, K)
-    np.testing.assert_array_equal(XS[0, :, :N_A], a0)
-    np.testing.assert_array_equal(XS[:T, :, N_A:K - 1], x.transpose(1, 0, 2))
-    np.testing.assert_array_equal(XS[T, :, N_A:K - 1], 0.0)
-    np.testing.assert_array_equal(XS[:, :, K - 1], 1.0)
+    assert XS.shape == (K, T + 1, M)  # the columns [a<t-1>; x<t>; 1] of every step
+    np.testing.assert_array_equal(XS[:N_A, 0], a0.T)
+    np.testing.assert_array_equal(XS[N_A:K - 1, :T], x.transpose(2, 1, 0))
+    np.testing.assert_array_equal(XS[N_A:K - 1, T], 0.0)
+    np.testing.assert_array_equal(XS[K - 1], 1.0)
 
 
 @pytest.mark.parametrize("wanted", [(0,), (1,), (2,), (3,), (1, 3), (2, 3), (1, 2), (4, 5)])

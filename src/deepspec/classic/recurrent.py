@@ -296,7 +296,7 @@ def _upstream(op: str, name: str, grad, fn, slots: int, where: dict, steps: bool
     grad = as_float(grad)
     want = (n_a, m, T) if steps else (n_a, m)
     _expect(op, name, grad, want, f"the cache's a {want}")
-    dY = xp.zeros((m, T + slots, n_a), dtype=xp.result_type(grad, fn.S.dtype))
+    dY = xp.zeros((m, T + slots, n_a), dtype=xp.result_type(grad, fn.W_a.dtype))
     dY[:, :T] = grad.transpose(1, 2, 0) if steps else grad.T[:, None]
     for slot, (state_name, g) in where.items():
         g = as_float(g)

@@ -20,6 +20,7 @@ is a plain GEMM on the (m n_H n_W, n_C_prev) view.
 
 from __future__ import annotations
 
+from .. import kernels
 from ..backend import xp
 from ..tensor import Function, Tensor
 
@@ -423,6 +424,9 @@ class Conv2D(Function):
         """
         f_h, f_w, n_Cg, _ = self.W.shape
         g, (s_h, s_w) = self.groups, self.stride
+        if g == 1 and kernels.usable(dcols, dA_pad):  # one compiled pass, pixel by pixel
+            kernels.col2im(dcols, dA_pad, tile, self.n_W, (f_h, f_w), (s_h, s_w))
+            return
         n0, n1, h0, h1 = tile
         n = n1 - n0
         dcols = dcols.reshape(g, n, h1 - h0, self.n_W, f_h, f_w, n_Cg)

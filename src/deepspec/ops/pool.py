@@ -9,6 +9,7 @@ no padding, sizes divisible) the input is viewed as (m, n_H, f_h, n_W, f_w, n_C)
 
 from __future__ import annotations
 
+from .. import kernels
 from ..backend import xp
 from ..tensor import Function, Tensor
 from .conv import _hit, _is_int, _pads, _pair
@@ -98,12 +99,17 @@ class MaxPool2D(_Pool):
 
     def forward(self, A_prev, *, f, stride, padding):
         self.setup(A_prev, f, stride, padding)
+        index = xp.min_scalar_type(self.kernel[0] * self.kernel[1] - 1)
+        if index == xp.uint8 and kernels.usable(A_prev):  # one compiled pass, same result
+            Z = xp.empty(self.out_shape, dtype=A_prev.dtype)
+            self.argmax = xp.empty(self.out_shape, dtype=index)
+            kernels.maxpool_forward(A_prev, Z, self.argmax, self.kernel, self.strides, self.pads)
+            return Z
         A = self.as_windows(A_prev)
         Z = xp.full(self.out_shape, -xp.inf, dtype=A_prev.dtype)
         # argmax = the offset k of each window's max. Offsets come in increasing k, so where
         # offset k beats the max so far (strictly: the first max wins ties), k is larger than
         # the stored offset and argmax = maximum(argmax, k [S > Z]) records it
-        index = xp.min_scalar_type(self.kernel[0] * self.kernel[1] - 1)
         self.argmax = argmax = xp.zeros(self.out_shape, dtype=index)
         beats = xp.empty(self.out_shape, dtype=index)
         regions = list(self.regions())
@@ -118,6 +124,10 @@ class MaxPool2D(_Pool):
         return Z
 
     def backward(self, dZ):
+        if self.argmax.dtype == xp.uint8 and kernels.usable(dZ):
+            dA = xp.empty(self.shape, dtype=dZ.dtype)
+            kernels.maxpool_backward(dZ, self.argmax, dA, self.kernel, self.strides, self.pads)
+            return dA
         # each input pixel is in one window when tiled: plain writes, no zeros, no adds
         dA = xp.empty(self.shape, dtype=dZ.dtype) if self.tiled else xp.zeros(self.shape,
                                                                              dtype=dZ.dtype)

@@ -32,6 +32,7 @@ padded batch gives exactly what each sequence gives run alone, gradients include
 
 from __future__ import annotations
 
+from .. import kernels
 from ..backend import xp
 from ..tensor import Function, Tensor
 from .basic import lift, reshape
@@ -114,10 +115,11 @@ def _stacked(x, W_x, W_a, b, a0, sigmoid_rows: int, dtype):
     """The notes' stacked operands of every step, Z<t> = W [a<t-1>; x<t>; 1]   notes §5.1.5
 
     W = [W_a.T | W_x.T | b] (G*n_a, K), K = n_a + n_x + 1, its first sigmoid_rows rows halved
-    (the σ gates, see _sigmoid_of_half_); XS (T + 1, m, K) holds the rows [a<t-1> | x<t> | 1]
-    of every step: a<0>, x and the ones written here, a<t> by step t into XS[t + 1] (the x
-    part of XS[T] is zero: no step reads it). XS[t].T is then step t's right operand as it
-    stands, and XS[:T] the left one of the weights' gradients, [dW_a; dW_x; db] = XS.T dZ.
+    (the σ gates, see _sigmoid_of_half_); XS (K, T + 1, m) holds the columns [a<t-1>; x<t>; 1]
+    of every step: a<0>, x and the ones written here, a<t> by step t into XS[:n_a, t + 1] (the
+    x part of XS[:, T] is zero: no step reads it). XS[:, t] is then step t's right operand as
+    it stands (a strided view BLAS reads directly), and XS[:, :T] viewed as (K, T m) the left
+    one of the weights' gradients, [dW_a; dW_x; db] = XS[:, :T] dZ.T: no step transposes.
     """
     m, T, n_x = x.shape
     n = W_a.shape[0]
@@ -127,11 +129,11 @@ def _stacked(x, W_x, W_a, b, a0, sigmoid_rows: int, dtype):
     _transpose_into(W[:, n:K - 1], W_x)
     W[:, K - 1] = b
     _halve_sigmoid_rows(W, sigmoid_rows)
-    XS = xp.empty((T + 1, m, K), dtype=dtype)
-    XS[0, :, :n] = a0
-    XS[:T, :, n:K - 1] = x.transpose(1, 0, 2)
-    XS[T, :, n:K - 1] = 0
-    XS[:, :, K - 1] = 1
+    XS = xp.empty((K, T + 1, m), dtype=dtype)
+    XS[:n, 0] = a0.T
+    XS[n:K - 1, :T] = x.transpose(2, 1, 0)
+    XS[n:K - 1, T] = 0
+    XS[K - 1] = 1
     return W, XS
 
 
@@ -301,8 +303,9 @@ class LSTM(_Recurrent):
     step's product), a<t> goes straight into the next step's operand, and backward gets dW_a,
     dW_x and db from one GEMM over all steps. Kept for backward (and for the notes' API in
     deepspec.classic): Gam (T, 4 n_a, m), the gates of every step; C (T + 1, n_a, m), the cells
-    c<0> .. c<T>; TC (T, n_a, m), tanh(c<t>); S (T + 1, m, n_a), the states a<0> .. a<T> as
-    rows (a view of XS).
+    c<0> .. c<T>; TC (T, n_a, m), tanh(c<t>); XS (K, T + 1, m), whose first n_a rows are the
+    states a<0> .. a<T>. Backward writes each step's dZ into the columns of one (4 n_a, T, m)
+    buffer, the operand of its recurrent GEMM and, whole, of the weights' gradients.
     """
 
     def forward(self, x, W_x, W_a, b, a0, c0, *, mask, op="lstm"):
@@ -316,29 +319,34 @@ class LSTM(_Recurrent):
         C[0] = c0.T
         TC = xp.empty((T, n, m), dtype=dtype)  # tanh(c<t>) of each step's new cell
         tmp = xp.empty((n, m), dtype=dtype)
+        fused = valid is None and kernels.usable(Gam, C)
         for t in range(T):
             Z = Gam[t]
-            xp.matmul(W, XS[t].T, out=Z)
+            xp.matmul(W, XS[:, t], out=Z)
             xp.tanh(Z, out=Z)  # c~, and tanh(z/2) for the σ gates: one call for all four
-            gates = Z[:3 * n]
-            gates *= 0.5
-            gates += 0.5
             U, F, O, G = Z[:n], Z[n:2 * n], Z[2 * n:3 * n], Z[3 * n:]
-            xp.multiply(U, G, out=C[t + 1])  # c<t> = Γu c~ + Γf c<t-1>
-            xp.multiply(F, C[t], out=tmp)
-            C[t + 1] += tmp
+            if fused:  # the σ gates and c<t> in one compiled pass (five NumPy passes)
+                kernels.lstm_cell(Z, C[t], C[t + 1])
+            else:
+                gates = Z[:3 * n]
+                gates *= 0.5
+                gates += 0.5
+                xp.multiply(U, G, out=C[t + 1])  # c<t> = Γu c~ + Γf c<t-1>
+                xp.multiply(F, C[t], out=tmp)
+                C[t + 1] += tmp
             xp.tanh(C[t + 1], out=TC[t])
-            a = XS[t + 1, :, :n].T  # a<t> = Γo tanh(c<t>), written as the next step's rows
+            a = XS[:n, t + 1]  # a<t> = Γo tanh(c<t>), written as the next step's operand
             xp.multiply(O, TC[t], out=a)
             if valid is not None:
-                xp.copyto(a, XS[t, :, :n].T, where=~valid[t])
+                xp.copyto(a, XS[:n, t], where=~valid[t])
                 xp.copyto(C[t + 1], C[t], where=~valid[t])
-        self.Gam, self.XS, self.C, self.TC, self.S = Gam, XS, C, TC, XS[:, :, :n]
+        self.Gam, self.XS, self.C, self.TC = Gam, XS, C, TC
+        S = XS[:n]  # a<0> .. a<T> (n, T + 1, m)
         Y = xp.empty((m, T + 2, n), dtype=dtype)
-        Y[:, :T] = self.S[1:].transpose(1, 0, 2)
+        Y[:, :T] = S[:, 1:].transpose(2, 1, 0)
         if mask is not None:
             xp.copyto(Y[:, :T], 0, where=~mask[:, :, None])
-        Y[:, T] = self.S[T]
+        Y[:, T] = S[:, T].T
         Y[:, T + 1] = C[T].T
         return Y
 
@@ -349,51 +357,65 @@ class LSTM(_Recurrent):
         dtype = TC.dtype
         dh, dY_t = self._output_grads(dY, T, dtype)  # dh: da_T, then da<t>
         dc = dY[:, T + 1].T.astype(dtype, order="C")  # dc_T, then dc<t>
-        dZ = xp.empty((T, m, 4 * n), dtype=dtype)  # the rows of every step's dZ
-        dZ_t, scratch = xp.empty((4 * n, m), dtype=dtype), xp.empty((3 * n, m), dtype=dtype)
+        # every step's dZ as columns dZ[:, t]; one spare step keeps the rows' stride (T + 1) m
+        # off a power of two (rows 8 KiB apart share cache sets: 15-30% slower GEMMs)
+        dZ = xp.empty((4 * n, T + 1, m), dtype=dtype)
+        scratch = xp.empty((3 * n, m), dtype=dtype)
         carry_h, carry_c, tmp = xp.empty_like(dh), xp.empty_like(dh), xp.empty_like(dh)
-        dU, dF, dO, dG = dZ_t[:n], dZ_t[n:2 * n], dZ_t[2 * n:3 * n], dZ_t[3 * n:]
+        fused = valid is None and kernels.usable(dh, dY_t, dc, Gam, TC, C, dZ)
         for t in range(T - 1, -1, -1):
-            self._step_grads(t, dh, dY_t[t], carry_h)
-            if valid is not None:
-                xp.multiply(dc, ~valid[t], out=carry_c)
-                dc *= valid[t]
-            Z = Gam[t]
-            U, F, O, G = Z[:n], Z[n:2 * n], Z[2 * n:3 * n], Z[3 * n:]
-            xp.multiply(dh, TC[t], out=dO)  # dΓo = da tanh(c)
-            xp.multiply(dh, O, out=tmp)  # dc += da Γo (1 - tanh^2 c)
-            _dtanh_(tmp, TC[t], scratch[:n])
-            dc += tmp
-            xp.multiply(dc, G, out=dU)
-            xp.multiply(dc, U, out=dG)
-            xp.multiply(dc, C[t], out=dF)
-            dc *= F  # dc<t-1> = dc<t> Γf
-            _dsigmoid_(dZ_t[:3 * n], Z[:3 * n], scratch)
-            _dtanh_(dG, G, scratch[:n])
+            dZ_t = dZ[:, t]  # (4 n, m), rows T m apart
+            if fused:  # the arithmetic below, compiled: one pass instead of about 15
+                kernels.lstm_backward(dh, dY_t[t], dc, Gam[t], TC[t], C[t], dZ, t)
+            else:
+                self._lstm_step_grads(t, dh, dY_t[t], dc, dZ_t, scratch, carry_h, carry_c, tmp)
             if t or need_a0:  # da<0> = dZ<1> W_a.T is wanted only as a0's gradient
                 xp.matmul(W_a, dZ_t, out=dh)
             if valid is not None:
                 dh += carry_h
                 dc += carry_c
-            dZ[t] = dZ_t.T
-        dx, dW_x, dW_a, db = self._stacked_grads(dZ, self.XS)
+        dx, dW_x, dW_a, db = self._stacked_grads(dZ[:, :T], self.XS)
         return dx, dW_x, dW_a, db, dh.T if need_a0 else None, dc.T if need_c0 else None
 
+    def _lstm_step_grads(self, t, dh, dY_t, dc, dZ_t, scratch, carry_h, carry_c, tmp):
+        """dZ<t> (4 n, m) from da<t> (dh, with the output's gradient dY_t) and dc<t>; dc
+        becomes dc<t-1> (the part through Γf; at padded steps carry_h and carry_c hold what
+        passes the step unchanged)."""
+        n, valid = dh.shape[0], self.valid
+        self._step_grads(t, dh, dY_t, carry_h)
+        if valid is not None:
+            xp.multiply(dc, ~valid[t], out=carry_c)
+            dc *= valid[t]
+        Z, C_prev, TC = self.Gam[t], self.C[t], self.TC[t]
+        U, F, O, G = Z[:n], Z[n:2 * n], Z[2 * n:3 * n], Z[3 * n:]
+        dU, dF, dO, dG = dZ_t[:n], dZ_t[n:2 * n], dZ_t[2 * n:3 * n], dZ_t[3 * n:]
+        xp.multiply(dh, TC, out=dO)  # dΓo = da tanh(c)
+        xp.multiply(dh, O, out=tmp)  # dc += da Γo (1 - tanh^2 c)
+        _dtanh_(tmp, TC, scratch[:n])
+        dc += tmp
+        xp.multiply(dc, G, out=dU)
+        xp.multiply(dc, U, out=dG)
+        xp.multiply(dc, C_prev, out=dF)
+        dc *= F  # dc<t-1> = dc<t> Γf
+        _dsigmoid_(dZ_t[:3 * n], Z[:3 * n], scratch)
+        _dtanh_(dG, G, scratch[:n])
+
     def _stacked_grads(self, dZ, XS):
-        """dx = dZ W_x.T, and [dW_a; dW_x; db] = XS[:T].T dZ by one GEMM over all steps (on
-        the columns of XS that a wanted gradient needs)."""
+        """dx = (W_x dZ).T, and [dW_a; dW_x; db] = XS[:, :T] dZ.T by one GEMM over all steps
+        (on the rows of XS that a wanted gradient needs), dZ (4 n_a, T, m) viewed as
+        (4 n_a, T m) (its rows may be further apart: a view, no copy)."""
         need_x, need_W_x, need_W_a, need_b = self.needs_grad[:4]
-        T, m, width = dZ.shape
+        width, T, m = dZ.shape
         n_x = self.x.shape[2]
-        n = XS.shape[2] - n_x - 1
-        dZ2 = dZ.reshape(T * m, width)
+        n = XS.shape[0] - n_x - 1
+        dZ2 = dZ.reshape(width, T * m)
         dx = dW_x = dW_a = db = None
         if need_x:
-            dx = (dZ2 @ self.W_x.T).reshape(T, m, n_x).transpose(1, 0, 2)
+            dx = (self.W_x @ dZ2).reshape(n_x, T, m).transpose(2, 1, 0)
         lo = 0 if need_W_a else n if need_W_x else n + n_x
         hi = n + n_x + 1 if need_b else n + n_x if need_W_x else n
         if lo < hi:
-            dW = _rows(XS[:T])[:, lo:hi].T @ dZ2
+            dW = XS[lo:hi, :T].reshape(hi - lo, T * m) @ dZ2.T
             if need_W_a:
                 dW_a = dW[:n]
             if need_W_x:
