@@ -154,8 +154,10 @@ def test_compiled_loops_check_their_buffers_sizes():
         compiled.lstm_cell(False, Z, A, A, 2)
     with pytest.raises(ValueError, match="col2im: argument 1 is negative"):
         compiled.col2im(False, Z, Z, -1, -1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0)
-    with pytest.raises(ValueError, match="need 0 <= t < T"):
-        compiled.lstm_backward(False, Z, Z, Z, Z, Z, Z, Z, 1, 1, 3, 3)
+    with pytest.raises(ValueError, match="need t < T and t < T_y"):
+        compiled.lstm_backward(False, Z, Z, Z, Z, Z, Z, Z, 1, 1, 3, 3, 4)
+    with pytest.raises(ValueError, match="lstm_output: Y holds 16 bytes, needs 24"):
+        compiled.lstm_output(False, Z, Z, A, Z, 1, 2, 0, 2, 3)
     with pytest.raises(TypeError, match="read-write"):  # a read-only buffer where it writes
         A.flags.writeable = False
         compiled.lstm_cell(False, np.zeros(8, np.float32), A, A, 2)

@@ -283,8 +283,27 @@ static PyObject *py_col2im(PyObject *self, PyObject *args)
         }                                                                                         \
     }
 
+/* lstm_output: a = Γo tanh(c) (n, m), written twice: as the next step's operand columns,
+ * S[j * s_stride + b], and as the output's rows, Y[b * y_stride + j] (a transposition, in
+ * blocks of 16 rows of a so that each example's 16 values land in one cache line) */
+#define LSTM_OUTPUT(T, NAME)                                                                      \
+    static void NAME(const T *restrict O, const T *restrict tc, T *restrict S, T *restrict Y,     \
+                     idx n, idx m, idx s_stride, idx y_stride)                                    \
+    {                                                                                             \
+        for (idx j = 0; j < n; j++)                                                               \
+            for (idx b = 0; b < m; b++)                                                           \
+                S[j * s_stride + b] = O[j * m + b] * tc[j * m + b];                               \
+        for (idx j0 = 0; j0 < n; j0 += 16) {                                                      \
+            idx j1 = j0 + 16 < n ? j0 + 16 : n;                                                   \
+            for (idx b = 0; b < m; b++)                                                           \
+                for (idx j = j0; j < j1; j++)                                                     \
+                    Y[b * y_stride + j] = S[j * s_stride + b];                                    \
+        }                                                                                         \
+    }
+
 /* lstm_backward_step: one step of BPTT before its recurrent GEMM.
- *   h = dh + dy;  dΓo = h tanh(c);  dc += h Γo (1 - tanh(c)^2)
+ *   h = dh + dy (dy read from the output's gradient rows, dy[j, b] = dY[b * dy_stride + j]);
+ *   dΓo = h tanh(c);  dc += h Γo (1 - tanh(c)^2)
  *   dΓu = dc c~, dc~ = dc Γu, dΓf = dc c_prev;  dc_prev = dc Γf
  *   dZ = dΓ σ'(gate) (σ gates) or dc~ (1 - c~^2)
  * written into the columns of step t of dZ (4 n, T, m): dZ[r, t, b], r < 4 n, b < m.
@@ -292,7 +311,7 @@ static PyObject *py_col2im(PyObject *self, PyObject *args)
 #define LSTM_BACKWARD(T, NAME)                                                                    \
     static void NAME(const T *restrict dh, const T *restrict dy, T *restrict dc,                  \
                      const T *restrict Z, const T *restrict tc, const T *restrict c_prev,         \
-                     T *restrict dZ, idx n, idx m, idx stride)                                    \
+                     T *restrict dZ, idx n, idx m, idx stride, idx dy_stride)                     \
     {                                                                                             \
         idx nm = n * m;                                                                           \
         for (idx j = 0; j < n; j++) {                                                             \
@@ -301,7 +320,7 @@ static PyObject *py_col2im(PyObject *self, PyObject *args)
             for (idx b = 0; b < m; b++) {                                                         \
                 idx q = j * m + b;                                                                \
                 T u = Z[q], f = Z[nm + q], o = Z[2 * nm + q], g = Z[3 * nm + q];                  \
-                T h = dh[q] + dy[q], t = tc[q];                                                   \
+                T h = dh[q] + dy[b * dy_stride + j], t = tc[q];                                   \
                 T d = dc[q] + h * o * ((T)1 - t * t);                                             \
                 dc[q] = d * f;                                                                    \
                 du[b] = d * g * (u * ((T)1 - u));                                                 \
@@ -314,6 +333,8 @@ static PyObject *py_col2im(PyObject *self, PyObject *args)
 
 LSTM_CELL(float, lstm_cell_f32)
 LSTM_CELL(double, lstm_cell_f64)
+LSTM_OUTPUT(float, lstm_output_f32)
+LSTM_OUTPUT(double, lstm_output_f64)
 LSTM_BACKWARD(float, lstm_backward_f32)
 LSTM_BACKWARD(double, lstm_backward_f64)
 
@@ -340,32 +361,65 @@ static PyObject *py_lstm_cell(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *py_lstm_output(PyObject *self, PyObject *args)
+{
+    int f64;
+    Py_buffer b[4];
+    idx n, m, t, T, T_y;
+    if (!PyArg_ParseTuple(args, "py*y*w*w*nnnnn", &f64, &b[0], &b[1], &b[2], &b[3], &n, &m, &t, &T,
+                          &T_y))
+        return NULL;
+    size_t item = f64 ? sizeof(double) : sizeof(float);
+    static const char *names[] = {"O", "tc", "S", "Y"};
+    idx need[] = {n * m, n * m, n * (T + 1) * m, m * T_y * n};
+    idx geometry[] = {n, m, t, T, T_y};
+    int ok = counts(geometry, 5, "lstm_output");
+    if (ok && (t >= T || t >= T_y)) {
+        PyErr_SetString(PyExc_ValueError, "lstm_output: need t < T and t < T_y");
+        ok = 0;
+    }
+    for (int i = 0; i < 4 && ok; i++)
+        ok = check_len(&b[i], need[i], item, "lstm_output", names[i]);
+    if (ok) {
+        if (f64)
+            lstm_output_f64(b[0].buf, b[1].buf, (double *)b[2].buf + (t + 1) * m,
+                            (double *)b[3].buf + t * n, n, m, (T + 1) * m, T_y * n);
+        else
+            lstm_output_f32(b[0].buf, b[1].buf, (float *)b[2].buf + (t + 1) * m,
+                            (float *)b[3].buf + t * n, n, m, (T + 1) * m, T_y * n);
+    }
+    release(b, 4);
+    if (!ok)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyObject *py_lstm_backward(PyObject *self, PyObject *args)
 {
     int f64;
     Py_buffer b[7];
-    idx n, m, t, T;
-    if (!PyArg_ParseTuple(args, "py*y*w*y*y*y*w*nnnn", &f64, &b[0], &b[1], &b[2], &b[3], &b[4],
-                          &b[5], &b[6], &n, &m, &t, &T))
+    idx n, m, t, T, T_y;
+    if (!PyArg_ParseTuple(args, "py*y*w*y*y*y*w*nnnnn", &f64, &b[0], &b[1], &b[2], &b[3], &b[4],
+                          &b[5], &b[6], &n, &m, &t, &T, &T_y))
         return NULL;
     size_t item = f64 ? sizeof(double) : sizeof(float);
-    static const char *names[] = {"dh", "dy", "dc", "Z", "tc", "c_prev", "dZ"};
-    idx need[] = {n * m, n * m, n * m, 4 * n * m, n * m, n * m, 4 * n * T * m};
-    idx geometry[] = {n, m, t, T};
-    int ok = counts(geometry, 4, "lstm_backward");
-    if (ok && t >= T) {
-        PyErr_SetString(PyExc_ValueError, "lstm_backward: need 0 <= t < T");
+    static const char *names[] = {"dh", "dY", "dc", "Z", "tc", "c_prev", "dZ"};
+    idx need[] = {n * m, m * T_y * n, n * m, 4 * n * m, n * m, n * m, 4 * n * T * m};
+    idx geometry[] = {n, m, t, T, T_y};
+    int ok = counts(geometry, 5, "lstm_backward");
+    if (ok && (t >= T || t >= T_y)) {
+        PyErr_SetString(PyExc_ValueError, "lstm_backward: need t < T and t < T_y");
         ok = 0;
     }
     for (int i = 0; i < 7 && ok; i++)
         ok = check_len(&b[i], need[i], item, "lstm_backward", names[i]);
     if (ok) {
         if (f64)
-            lstm_backward_f64(b[0].buf, b[1].buf, b[2].buf, b[3].buf, b[4].buf, b[5].buf,
-                              (double *)b[6].buf + t * m, n, m, T * m);
+            lstm_backward_f64(b[0].buf, (double *)b[1].buf + t * n, b[2].buf, b[3].buf, b[4].buf,
+                              b[5].buf, (double *)b[6].buf + t * m, n, m, T * m, T_y * n);
         else
-            lstm_backward_f32(b[0].buf, b[1].buf, b[2].buf, b[3].buf, b[4].buf, b[5].buf,
-                              (float *)b[6].buf + t * m, n, m, T * m);
+            lstm_backward_f32(b[0].buf, (float *)b[1].buf + t * n, b[2].buf, b[3].buf, b[4].buf,
+                              b[5].buf, (float *)b[6].buf + t * m, n, m, T * m, T_y * n);
     }
     release(b, 7);
     if (!ok)
@@ -378,6 +432,7 @@ static PyMethodDef methods[] = {
     {"maxpool_backward", py_maxpool_backward, METH_VARARGS, "max pooling backward"},
     {"col2im", py_col2im, METH_VARARGS, "scatter-add a tile's column gradients"},
     {"lstm_cell", py_lstm_cell, METH_VARARGS, "LSTM gates and new cell"},
+    {"lstm_output", py_lstm_output, METH_VARARGS, "LSTM output a = o tanh(c), twice"},
     {"lstm_backward", py_lstm_backward, METH_VARARGS, "one LSTM BPTT step's gate gradients"},
     {NULL, NULL, 0, NULL},
 };

@@ -91,10 +91,19 @@ def lstm_cell(Z, c_prev, c) -> None:
     _compiled.lstm_cell(Z.dtype == np.float64, Z, c_prev, c, c.size)
 
 
-def lstm_backward(dh, dy, dc, Z, tc, c_prev, dZ, t) -> None:
+def lstm_output(O, tc, XS, Y, t) -> None:
+    """a<t> = O tc (n, m), the new state Γo tanh(c), into the next step's operand columns
+    XS[:n, t + 1] of XS (K, T + 1, m) and into the output's rows Y[:, t] of Y (m, T_y, n)."""
+    n, m = O.shape
+    _compiled.lstm_output(O.dtype == np.float64, O, tc, XS, Y, n, m, t, XS.shape[1] - 1,
+                          Y.shape[1])
+
+
+def lstm_backward(dh, dY, dc, Z, tc, c_prev, dZ, t) -> None:
     """One BPTT step's gate gradients, into the columns dZ[:, t] of dZ (4 n, T, m); dc
-    becomes dc_prev. LSTM._lstm_step_grads' arithmetic (the C source has the formulas).
-    dZ may have spare steps (dZ.shape[1] >= T): its rows are dZ.shape[1] m apart."""
+    becomes dc_prev. da<t> is dh plus the output's gradient dY[:, t] of dY (m, T_y, n).
+    LSTM._lstm_step_grads' arithmetic (the C source has the formulas). dZ may have spare
+    steps (dZ.shape[1] >= T): its rows are dZ.shape[1] m apart."""
     n, m = dh.shape
-    _compiled.lstm_backward(Z.dtype == np.float64, dh, dy, dc, Z, tc, c_prev, dZ, n, m, t,
-                            dZ.shape[1])
+    _compiled.lstm_backward(Z.dtype == np.float64, dh, dY, dc, Z, tc, c_prev, dZ, n, m, t,
+                            dZ.shape[1], dY.shape[1])

@@ -319,7 +319,8 @@ class LSTM(_Recurrent):
         C[0] = c0.T
         TC = xp.empty((T, n, m), dtype=dtype)  # tanh(c<t>) of each step's new cell
         tmp = xp.empty((n, m), dtype=dtype)
-        fused = valid is None and kernels.usable(Gam, C)
+        Y = xp.empty((m, T + 2, n), dtype=dtype)  # the output [a<1> .. a<T>, a_T, c_T]
+        fused = valid is None and kernels.usable(Gam, C, XS, Y)
         for t in range(T):
             Z = Gam[t]
             xp.matmul(W, XS[:, t], out=Z)
@@ -335,6 +336,9 @@ class LSTM(_Recurrent):
                 xp.multiply(F, C[t], out=tmp)
                 C[t + 1] += tmp
             xp.tanh(C[t + 1], out=TC[t])
+            if fused:  # a<t> into the next step's operand and the output's rows at once
+                kernels.lstm_output(O, TC[t], XS, Y, t)
+                continue
             a = XS[:n, t + 1]  # a<t> = Γo tanh(c<t>), written as the next step's operand
             xp.multiply(O, TC[t], out=a)
             if valid is not None:
@@ -342,8 +346,8 @@ class LSTM(_Recurrent):
                 xp.copyto(C[t + 1], C[t], where=~valid[t])
         self.Gam, self.XS, self.C, self.TC = Gam, XS, C, TC
         S = XS[:n]  # a<0> .. a<T> (n, T + 1, m)
-        Y = xp.empty((m, T + 2, n), dtype=dtype)
-        Y[:, :T] = S[:, 1:].transpose(2, 1, 0)
+        if not fused:
+            Y[:, :T] = S[:, 1:].transpose(2, 1, 0)
         if mask is not None:
             xp.copyto(Y[:, :T], 0, where=~mask[:, :, None])
         Y[:, T] = S[:, T].T
@@ -355,18 +359,22 @@ class LSTM(_Recurrent):
         T, n, m = TC.shape
         need_a0, need_c0 = self.needs_grad[4:6]
         dtype = TC.dtype
-        dh, dY_t = self._output_grads(dY, T, dtype)  # dh: da_T, then da<t>
+        dY = dY.astype(dtype, copy=False)
+        fused = valid is None and kernels.usable(dY, Gam, TC, C)
+        if fused:  # the kernel reads the outputs' gradients from dY's rows as they stand
+            dh, dY_t = dY[:, T].T.copy(), None  # dh: da_T, then da<t>
+        else:
+            dh, dY_t = self._output_grads(dY, T, dtype)
         dc = dY[:, T + 1].T.astype(dtype, order="C")  # dc_T, then dc<t>
         # every step's dZ as columns dZ[:, t]; one spare step keeps the rows' stride (T + 1) m
         # off a power of two (rows 8 KiB apart share cache sets: 15-30% slower GEMMs)
         dZ = xp.empty((4 * n, T + 1, m), dtype=dtype)
         scratch = xp.empty((3 * n, m), dtype=dtype)
         carry_h, carry_c, tmp = xp.empty_like(dh), xp.empty_like(dh), xp.empty_like(dh)
-        fused = valid is None and kernels.usable(dh, dY_t, dc, Gam, TC, C, dZ)
         for t in range(T - 1, -1, -1):
             dZ_t = dZ[:, t]  # (4 n, m), rows T m apart
             if fused:  # the arithmetic below, compiled: one pass instead of about 15
-                kernels.lstm_backward(dh, dY_t[t], dc, Gam[t], TC[t], C[t], dZ, t)
+                kernels.lstm_backward(dh, dY, dc, Gam[t], TC[t], C[t], dZ, t)
             else:
                 self._lstm_step_grads(t, dh, dY_t[t], dc, dZ_t, scratch, carry_h, carry_c, tmp)
             if t or need_a0:  # da<0> = dZ<1> W_a.T is wanted only as a0's gradient
