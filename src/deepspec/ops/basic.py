@@ -146,7 +146,9 @@ class Linear(Function):
                              f"{W.shape}, got {A_prev.shape}")
         self.A_prev, self.W = A_prev, W
         if A_prev.ndim > 2:  # (..., n_prev): one 2-D GEMM, not a batch of small ones
-            Z = (A_prev.reshape(-1, n_prev) @ W.T).reshape(*A_prev.shape[:-1], n)
+            # the 2-D view (a copy when A_prev's axes don't merge) is kept for dW
+            self.A2 = A_prev.reshape(-1, n_prev)
+            Z = (self.A2 @ W.T).reshape(*A_prev.shape[:-1], n)
         else:
             Z = A_prev @ W.T
         if b is not None:
@@ -164,7 +166,8 @@ class Linear(Function):
         else:
             dA_prev = dZ @ self.W
         if dZ.ndim != 2:  # fold leading axes (or none, for 1-D A_prev) into one batch axis
-            dZ2, A2 = dZ.reshape(-1, dZ.shape[-1]), self.A_prev.reshape(-1, self.W.shape[1])
+            A2 = self.A2 if self.A_prev.ndim > 2 else self.A_prev.reshape(-1, self.W.shape[1])
+            dZ2 = dZ.reshape(-1, dZ.shape[-1])
         else:
             dZ2, A2 = dZ, self.A_prev
         dW = dZ2.T @ A2 if need_W else None
