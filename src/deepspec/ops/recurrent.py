@@ -111,6 +111,14 @@ def _transpose_into(dst, src, block: int = 8):
         dst[:, i:i + block] = src[i:i + block].T
 
 
+def _steps_first(x):
+    """x (m, T, n_x) as (T, m, n_x), copied: the first half of the transposition to the
+    columns (n_x, T, m) or (T, n_x, m) the loops read. Moving whole n_x rows first, and then
+    each step's (m, n_x) block, is 3x faster than one strided copy (whose inner loop over m
+    jumps T n_x values in x)."""
+    return xp.ascontiguousarray(x.transpose(1, 0, 2))
+
+
 def _stacked(x, W_x, W_a, b, a0, sigmoid_rows: int, dtype):
     """The notes' stacked operands of every step, Z<t> = W [a<t-1>; x<t>; 1]   notes §5.1.5
 
@@ -131,7 +139,7 @@ def _stacked(x, W_x, W_a, b, a0, sigmoid_rows: int, dtype):
     _halve_sigmoid_rows(W, sigmoid_rows)
     XS = xp.empty((K, T + 1, m), dtype=dtype)
     XS[:n, 0] = a0.T
-    XS[n:K - 1, :T] = x.transpose(2, 1, 0)
+    XS[n:K - 1, :T] = _steps_first(x).transpose(2, 0, 1)
     XS[n:K - 1, T] = 0
     XS[K - 1] = 1
     return W, XS
@@ -164,7 +172,7 @@ class _Recurrent(Function):
         W[:, :n_x], W[:, n_x] = W_x.T, b
         _halve_sigmoid_rows(W, sigmoid_rows)
         X = xp.empty((T, n_x + 1, m), dtype=dtype)  # [x<t>.T ; 1] for every t
-        X[:, :n_x], X[:, n_x] = x.transpose(1, 2, 0), 1
+        X[:, :n_x], X[:, n_x] = _steps_first(x).transpose(0, 2, 1), 1
         P = xp.matmul(W, X)
         S = xp.empty((T + 1, W_a.shape[0], m), dtype=dtype)  # a<0> .. a<T>, as columns
         S[0] = a0.T
