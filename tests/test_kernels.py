@@ -57,6 +57,7 @@ def test_usable_wants_one_float_dtype_and_c_order():
     assert not kernels.usable(a, a.astype(np.float64))  # mixed dtypes
     assert not kernels.usable(a.T, a)  # not C-contiguous
     assert not kernels.usable(a.astype(np.int32))
+    assert not kernels.usable(memoryview(a))  # not a NumPy array
 
 
 # ---- max pooling -------------------------------------------------------------------------------

@@ -53,9 +53,10 @@ def status() -> str:
 
 
 def usable(*arrays) -> bool:
-    """Whether the compiled loops can take these arrays: switched on, one float dtype
-    (float32 or float64), every array C-contiguous."""
-    if not _enabled:
+    """Whether the compiled loops can take these arrays: switched on, NumPy arrays (not
+    another array library's, should ``backend.xp`` be swapped) of one float dtype (float32
+    or float64), every one C-contiguous."""
+    if not _enabled or not all(isinstance(a, np.ndarray) for a in arrays):
         return False
     dtype = arrays[0].dtype
     return dtype in _FLOATS and all(a.dtype == dtype and a.flags.c_contiguous for a in arrays)
