@@ -16,10 +16,11 @@ import bench_cnn  # noqa: E402
 import bench_conv  # noqa: E402
 import bench_lstm  # noqa: E402
 import bench_mlp  # noqa: E402
+import bench_pool  # noqa: E402
 import bench_tiny  # noqa: E402
 
 WORKLOADS = {"mlp": bench_mlp.main, "tiny": bench_tiny.main, "lstm": bench_lstm.main,
-             "conv": bench_conv.main, "cnn": bench_cnn.main}
+             "conv": bench_conv.main, "cnn": bench_cnn.main, "pool": bench_pool.main}
 
 
 def main() -> None:
