@@ -213,3 +213,15 @@ def test_objective_errors_say_which_trial(workers):
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_distribution_is_an_abstract_base():
+    with pytest.raises(TypeError, match="abstract"):
+        st.Distribution()
+
+    class Half(st.Distribution):  # one method only: still abstract
+        def sample(self, rng, n):
+            return np.zeros(n)
+
+    with pytest.raises(TypeError, match="refine"):
+        Half()

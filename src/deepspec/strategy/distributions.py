@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,17 +43,19 @@ def _real(name: str, what: str, value) -> float:
     return float(value)
 
 
-class Distribution:
+class Distribution(ABC):
     """A hyperparameter's search range: ``sample(rng, n)`` and ``refine(values, margin)``.
 
-    An abstract base: ``Uniform``, ``LogUniform``, ``OneMinusLogUniform``, ``IntUniform`` and
-    ``Choice`` define both methods."""
+    An abstract base (it cannot be instantiated): ``Uniform``, ``LogUniform``,
+    ``OneMinusLogUniform``, ``IntUniform`` and ``Choice`` define both methods."""
 
+    @abstractmethod
     def sample(self, rng, n: int) -> np.ndarray:
-        raise NotImplementedError(f"{type(self).__name__} defines no sample")
+        """n values drawn at random, in this distribution's own scale."""
 
+    @abstractmethod
     def refine(self, values, *, margin: float = 0.1) -> Distribution:
-        raise NotImplementedError(f"{type(self).__name__} defines no refine")
+        """The same kind of distribution over the region ``values`` span."""
 
 
 class _Scaled(Distribution):
