@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 import deepspec as ds
-from common import pin_threads, report, timed
+from common import alternating, pin_threads, report
 from deepspec import F
 
 INPUT_SHAPE = (28, 28, 1)
@@ -103,12 +103,10 @@ def main(argv=None) -> dict:
     _, params_t = run_torch(X_t[:1280], y_t[:1280], weights_t)
     for a, b in zip(torch_weights(params_o), params_t):
         np.testing.assert_allclose(a, b, atol=1e-4)
-    costs, times_ours, times_theirs = {}, [], []
-    for _ in range(args.repeats):  # alternate: a noisy moment costs both engines alike
-        times_ours += timed(lambda: costs.update(ours=run_deepspec(X, y, weights)[0]),
-                            repeats=1, warmup=0)
-        times_theirs += timed(lambda: costs.update(theirs=run_torch(X_t, y_t, weights_t)[0]),
-                              repeats=1, warmup=0)
+    costs = {}
+    times_ours, times_theirs = alternating(
+        lambda: costs.update(ours=run_deepspec(X, y, weights)[0]),
+        lambda: costs.update(theirs=run_torch(X_t, y_t, weights_t)[0]), repeats=args.repeats)
     return report("cnn", times_ours, times_theirs, target=1.5,
                   extra=f"   (last-batch cost {costs['ours']:.3f} vs {costs['theirs']:.3f})")
 

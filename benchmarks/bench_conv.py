@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 import deepspec as ds
-from common import pin_threads, report, timed
+from common import alternating, pin_threads, report
 from deepspec.ops.conv import conv2d
 
 NHWC_TO_NCHW, NCHW_TO_NHWC = (0, 3, 1, 2), (0, 2, 3, 1)
@@ -83,10 +83,7 @@ def main(argv=None) -> dict:
     x, W, b, dZ = make_data()
     ours, theirs = deepspec_step(x, W, b, dZ), torch_step(x, W, b, dZ)
     check_same(ours(), theirs())  # also the warm-up of both
-    times_ours, times_theirs = [], []
-    for _ in range(args.repeats):  # alternate: a noisy moment costs both engines alike
-        times_ours += timed(ours, repeats=1, warmup=0)
-        times_theirs += timed(theirs, repeats=1, warmup=0)
+    times_ours, times_theirs = alternating(ours, theirs, repeats=args.repeats)
     return report("conv", times_ours, times_theirs, target=1.5)
 
 

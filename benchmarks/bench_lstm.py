@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 import deepspec as ds
-from common import pin_threads, report, timed
+from common import alternating, pin_threads, report, timed
 from deepspec import F
 from deepspec.ops import recurrent
 from deepspec.ops.recurrent import lstm
@@ -186,10 +186,8 @@ def main(argv=None) -> dict:
         costs["theirs"] = run_torch(X, y, weights, args.steps)[0]
 
     clock = cpu_timed if args.cpu_time else timed
-    ours, theirs = clock(run_ours, repeats=0), clock(run_theirs, repeats=0)  # warm-ups
-    for _ in range(args.repeats):  # alternate, so a load change on the machine hits both
-        ours += clock(run_ours, repeats=1, warmup=0)
-        theirs += clock(run_theirs, repeats=1, warmup=0)
+    clock(run_ours, repeats=0), clock(run_theirs, repeats=0)  # warm-ups
+    ours, theirs = alternating(run_ours, run_theirs, repeats=args.repeats, clock=clock)
     result = report("lstm", ours, theirs, target=1.2,
                     extra=f"   (last-batch cost {costs['ours']:.3f} vs {costs['theirs']:.3f})")
     if args.breakdown:

@@ -16,7 +16,7 @@ import statistics
 import numpy as np
 import torch
 
-from common import pin_threads, report, timed
+from common import alternating, pin_threads, report
 from deepspec import kernels
 from deepspec.ops.pool import MaxPool2D
 
@@ -74,10 +74,9 @@ def main(argv=None) -> dict:
     np.testing.assert_array_equal(dA, dA_n)
     np.testing.assert_array_equal(Z, Z_t.detach().numpy().transpose(0, 2, 3, 1))
     np.testing.assert_array_equal(dA, dA_t.numpy().transpose(0, 2, 3, 1))
-    times_ours, times_numpy, times_theirs = [], [], []
-    for _ in range(args.repeats):
-        for fn, times in ((ours, times_ours), (slow, times_numpy), (theirs, times_theirs)):
-            times += timed(lambda fn=fn: [fn() for _ in range(STEPS)], repeats=1, warmup=0)
+    times_ours, times_numpy, times_theirs = alternating(
+        *(lambda fn=fn: [fn() for _ in range(STEPS)] for fn in (ours, slow, theirs)),
+        repeats=args.repeats)
     if not kernels.available():
         print("pool       (the compiled loops are not built: both deepspec columns are NumPy)")
     return report("pool", times_ours, times_theirs,

@@ -35,6 +35,17 @@ def timed(fn, *, repeats: int, warmup: int = 1) -> list[float]:
     return times
 
 
+def alternating(*fns, repeats: int, clock=timed) -> list[list[float]]:
+    """The times of each fn over ``repeats`` rounds in which the fns take turns (one call
+    each), so a noisy moment on the machine costs all of them alike. ``clock`` times one
+    call as ``timed`` does (``timed``: the wall clock)."""
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, own in zip(fns, times):
+            own += clock(fn, repeats=1, warmup=0)
+    return times
+
+
 def reset_peak_rss() -> None:
     """Hand freed heap memory back to the OS, then restart the kernel's peak-RSS count
     (VmHWM) from the current RSS (Linux >= 4.0), so the next peak counts only new work."""
