@@ -294,6 +294,18 @@ def _relu(Z, out):
 
 
 # ---- LSTM ----------------------------------------------------------------------------------------
+def _lstm_cell(Z, C_prev, C_new, tmp):
+    """From Z (4 n, m) holding tanh of the gates' pre-activations (σ rows halved): the σ gates
+    (1 + tanh) / 2 in place, and C_new = Γu c~ + Γf C_prev (kernels.lstm_cell, in NumPy)."""
+    n = C_prev.shape[0]
+    gates = Z[:3 * n]
+    gates *= 0.5
+    gates += 0.5
+    xp.multiply(Z[:n], Z[3 * n:], out=C_new)  # c<t> = Γu c~ + Γf c<t-1>
+    xp.multiply(Z[n:2 * n], C_prev, out=tmp)
+    C_new += tmp
+
+
 class LSTM(_Recurrent):
     """The notes' LSTM.   notes §5.1.5
 
@@ -326,24 +338,19 @@ class LSTM(_Recurrent):
         C = xp.empty((T + 1, n, m), dtype=dtype)  # cells c<0> .. c<T>
         C[0] = c0.T
         TC = xp.empty((T, n, m), dtype=dtype)  # tanh(c<t>) of each step's new cell
-        tmp = xp.empty((n, m), dtype=dtype)
         Y = xp.empty((m, T + 2, n), dtype=dtype)  # the output [a<1> .. a<T>, a_T, c_T]
         fused = valid is None and kernels.usable(Gam, C, XS, Y)
+        tmp = None if fused else xp.empty((n, m), dtype=dtype)
         for t in range(T):
             Z = Gam[t]
             xp.matmul(W, XS[:, t], out=Z)
             xp.tanh(Z, out=Z)  # c~, and tanh(z/2) for the σ gates: one call for all four
-            U, F, O, G = Z[:n], Z[n:2 * n], Z[2 * n:3 * n], Z[3 * n:]
             if fused:  # the σ gates and c<t> in one compiled pass (five NumPy passes)
                 kernels.lstm_cell(Z, C[t], C[t + 1])
             else:
-                gates = Z[:3 * n]
-                gates *= 0.5
-                gates += 0.5
-                xp.multiply(U, G, out=C[t + 1])  # c<t> = Γu c~ + Γf c<t-1>
-                xp.multiply(F, C[t], out=tmp)
-                C[t + 1] += tmp
+                _lstm_cell(Z, C[t], C[t + 1], tmp)
             xp.tanh(C[t + 1], out=TC[t])
+            O = Z[2 * n:3 * n]
             if fused:  # a<t> into the next step's operand and the output's rows at once
                 kernels.lstm_output(O, TC[t], XS, Y, t)
                 continue
@@ -377,11 +384,12 @@ class LSTM(_Recurrent):
         # every step's dZ as columns dZ[:, t]; one spare step keeps the rows' stride (T + 1) m
         # off a power of two (rows 8 KiB apart share cache sets: 15-30% slower GEMMs)
         dZ = xp.empty((4 * n, T + 1, m), dtype=dtype)
-        scratch = xp.empty((3 * n, m), dtype=dtype)
-        carry_h, carry_c, tmp = xp.empty_like(dh), xp.empty_like(dh), xp.empty_like(dh)
+        if not fused:  # the NumPy path's buffers
+            scratch = xp.empty((3 * n, m), dtype=dtype)
+            carry_h, carry_c, tmp = xp.empty_like(dh), xp.empty_like(dh), xp.empty_like(dh)
         for t in range(T - 1, -1, -1):
             dZ_t = dZ[:, t]  # (4 n, m), rows T m apart
-            if fused:  # the arithmetic below, compiled: one pass instead of about 15
+            if fused:  # _lstm_step_grads' arithmetic, compiled: one pass instead of about 15
                 kernels.lstm_backward(dh, dY, dc, Gam[t], TC[t], C[t], dZ, t)
             else:
                 self._lstm_step_grads(t, dh, dY_t[t], dc, dZ_t, scratch, carry_h, carry_c, tmp)
