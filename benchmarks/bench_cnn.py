@@ -11,13 +11,11 @@ engines alternate epoch by epoch, so machine noise hits both.
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import torch
 
 import deepspec as ds
-from common import alternating, pin_threads, report
+from common import alternating, cli, pin_threads, report
 from deepspec import F
 
 INPUT_SHAPE = (28, 28, 1)
@@ -87,9 +85,7 @@ def run_torch(X_t, y_t, weights_t, batch_size=128):
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="timed epochs per engine (5)")
-    parser.add_argument("--threads", type=int, default=None, help="threads for both (all)")
+    parser = cli(__doc__, 5, "epochs")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
     X, y = make_data()

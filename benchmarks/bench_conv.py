@@ -9,13 +9,11 @@ outside the timed region. The two engines alternate run by run, so machine noise
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import torch
 
 import deepspec as ds
-from common import alternating, pin_threads, report
+from common import alternating, cli, pin_threads, report
 from deepspec.ops.conv import conv2d
 
 NHWC_TO_NCHW, NCHW_TO_NHWC = (0, 3, 1, 2), (0, 2, 3, 1)
@@ -75,9 +73,7 @@ def check_same(ours, theirs) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=10, help="timed runs per engine (10)")
-    parser.add_argument("--threads", type=int, default=None, help="threads for both (all)")
+    parser = cli(__doc__, 10)
     args = parser.parse_args(argv)
     pin_threads(args.threads)
     x, W, b, dZ = make_data()

@@ -14,14 +14,13 @@ for the CPU is not counted; with ``--threads 1`` both engines' CPU time is their
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 import torch
 
 import deepspec as ds
-from common import alternating, pin_threads, report, timed
+from common import alternating, cli, pin_threads, report, timed
 from deepspec import F
 from deepspec.ops import recurrent
 from deepspec.ops.recurrent import lstm
@@ -159,10 +158,8 @@ def breakdown(X, y, weights, repeats: int = 20, now=time.perf_counter) -> dict:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli(__doc__, 5)
     parser.add_argument("--steps", type=int, default=STEPS, help=f"Adam steps ({STEPS})")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per engine (5)")
-    parser.add_argument("--threads", type=int, default=None, help="threads for both (all)")
     parser.add_argument("--breakdown", action="store_true", help="time the parts of a step")
     parser.add_argument("--cpu-time", action="store_true",
                         help="time by the process's CPU time, not the wall clock")

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 import deepspec as ds
-from common import current_rss_mb, peak_rss_mb, pin_threads, report, reset_peak_rss, timed
+from common import cli, current_rss_mb, peak_rss_mb, pin_threads, report, reset_peak_rss, timed
 from deepspec import F
 
 LAYERS = [784, 256, 128, 10]
@@ -94,9 +94,7 @@ def memory_report() -> dict:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="timed epochs per engine (3)")
-    parser.add_argument("--threads", type=int, default=None, help="threads for both (all)")
+    parser = cli(__doc__, 3, "epochs")
     parser.add_argument("--memory", action="store_true", help="also measure peak memory")
     parser.add_argument("--memory-child", choices=["deepspec", "pytorch"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -10,13 +10,12 @@ deepspec's (compiled) time over PyTorch's; the NumPy path's time is printed besi
 
 from __future__ import annotations
 
-import argparse
 import statistics
 
 import numpy as np
 import torch
 
-from common import alternating, pin_threads, report
+from common import alternating, cli, pin_threads, report
 from deepspec import kernels
 from deepspec.ops.pool import MaxPool2D
 
@@ -62,9 +61,7 @@ def torch_step(x, dZ):
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=10, help="timed runs per engine (10)")
-    parser.add_argument("--threads", type=int, default=None, help="threads for both (all)")
+    parser = cli(__doc__, 10)
     args = parser.parse_args(argv)
     pin_threads(args.threads)
     x, dZ = make_data()

@@ -7,13 +7,11 @@ hand-written NumPy, in one process, on the same data and initial weights.
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import torch
 
 import deepspec as ds
-from common import pin_threads, report, timed
+from common import cli, pin_threads, report, timed
 from deepspec import F
 
 
@@ -86,10 +84,8 @@ def run_numpy(X, Y, weights, iterations):
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli(__doc__, 5)
     parser.add_argument("--iterations", type=int, default=10000, help="GD steps (10000)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per engine (5)")
-    parser.add_argument("--threads", type=int, default=None, help="threads for both (all)")
     args = parser.parse_args(argv)
     pin_threads(args.threads)
     X, Y = planar_flower()

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import statistics
 import time
+
+
+def cli(doc: str, repeats: int, unit: str = "runs") -> argparse.ArgumentParser:
+    """A workload's command line: described by its docstring's first line, with the options
+    every workload has, --repeats (timed runs per engine) and --threads."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=repeats,
+                        help=f"timed {unit} per engine ({repeats})")
+    parser.add_argument("--threads", type=int, default=None, help="threads for both (all)")
+    return parser
 
 
 def pin_threads(n: int | None = None) -> int:
